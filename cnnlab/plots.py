@@ -1,0 +1,600 @@
+"""Plot helpers for the notebooks: images, kernels, feature maps, training curves, predictions.
+
+Every helper draws into the Axes (or Figure) you pass, or into a new one when
+you pass None, forwards extra keyword arguments to the main Matplotlib call
+(usually ``imshow``), and returns what it drew, so a notebook can restyle it.
+
+Colour rule for one-channel data, shared by all helpers: values with a minus
+sign get a diverging colormap centred on 0 (blue negative, white 0, red
+positive); other values are grey, uint8 on the fixed range 0..255.
+"""
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Affine2D, IdentityTransform
+
+from cnnlab import evaluation
+
+RIGHT_COLOR = "blue"
+WRONG_COLOR = "red"
+GRAY_CMAP = "gray"
+DIVERGING_CMAP = "RdBu_r"
+CONFUSION_CMAP = "Blues"
+HEATMAP_CMAP = "turbo"  # like the usual "jet", with smoother lightness
+CHANNEL_NAMES = ("R", "G", "B")
+CHANNEL_PRIMARIES = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
+
+DARK_TEXT = "black"
+LIGHT_TEXT = "white"
+# Relative luminance (WCAG 2) at which black and white text contrast equally
+# with the background: (L + 0.05) / 0.05 == 1.05 / (L + 0.05).
+EQUAL_CONTRAST_LUMINANCE = 0.179
+FLOAT_FORMAT = ".3g"
+NORMALIZED_FORMAT = ".2f"
+DIGIT_WIDTH_EM = 0.64  # width of a digit in DejaVu Sans, Matplotlib's default font
+LABEL_FILL = 0.75  # the widest label takes at most this fraction of a pixel's width
+MAX_LABEL_HEIGHT = 0.5  # font size at most half a pixel, so rows stay apart
+MAX_FONTSIZE = 12
+PANEL_INCHES = 1.6  # size of one panel in the multi-image grids
+GRID_TITLE_SIZE = "small"
+NO_MISTAKES_TEXT = "No misclassified images: all {count} predictions are right."
+
+
+# ----------------------------------------------------------------- private helpers
+
+
+def _new_axes_if_none(ax):
+    """Return ax, or the Axes of a new figure when ax is None."""
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _axes_list(axes, count, what):
+    """Return axes as a list of `count` Axes, making a 1-row figure when axes is None."""
+    if axes is None:
+        _, axes = plt.subplots(1, count, figsize=(4 * count, 3.5), squeeze=False, layout="constrained")
+    axes = [axes] if isinstance(axes, Axes) else list(np.ravel(axes))
+    if len(axes) != count:
+        raise ValueError(f"{what} needs {count} axes; got {len(axes)}")
+    return axes
+
+
+def _hide_ticks(ax):
+    """Remove tick marks and tick labels: pixel coordinates rarely help the reader."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _check_image(image):
+    """Return image as (H, W) or (H, W, 3); raise ValueError for other shapes or RGB ranges."""
+    values = np.asarray(image)
+    if values.ndim == 3 and values.shape[-1] == 1:
+        values = values[..., 0]
+    if values.ndim == 2:
+        return values
+    if values.ndim != 3 or values.shape[-1] != 3:
+        raise ValueError(f"image must have shape (H, W), (H, W, 1) or (H, W, 3); got shape {values.shape}")
+    # imshow would clip out-of-range RGB values with only a log message.
+    top = 255 if np.issubdtype(values.dtype, np.integer) else 1.0
+    low, high = values.min(), values.max()
+    if low < 0 or high > top:
+        raise ValueError(
+            f"an RGB image of dtype {values.dtype} must lie in 0..{top}; got values {low}..{high}"
+        )
+    return values
+
+
+def _imshow_options(values, kwargs):
+    """Return imshow keyword arguments for one-channel data; the caller's kwargs win."""
+    if values.size and values.min() < 0:
+        limit = max(-float(values.min()), float(values.max()))
+        defaults = {"cmap": DIVERGING_CMAP, "vmin": -limit, "vmax": limit}
+    elif values.dtype == np.uint8:
+        defaults = {"cmap": GRAY_CMAP, "vmin": 0, "vmax": 255}
+    else:
+        defaults = {"cmap": GRAY_CMAP}
+    if "norm" in kwargs:  # Matplotlib refuses a norm together with vmin/vmax
+        defaults.pop("vmin", None)
+        defaults.pop("vmax", None)
+    return {**defaults, **kwargs}
+
+
+def _relative_luminance(rgba):
+    """Return the WCAG relative luminance of sRGB colours, shape (..., 4) -> (...)."""
+    rgb = rgba[..., :3]
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def _text_colors(image_artist, values):
+    """Return per pixel the text colour (black or white) that contrasts most with it on screen."""
+    # Colour through the artist's own colormap and limits: that is what is displayed.
+    displayed = image_artist.cmap(image_artist.norm(values))
+    light_background = _relative_luminance(displayed) > EQUAL_CONTRAST_LUMINANCE
+    return np.where(light_background, DARK_TEXT, LIGHT_TEXT)
+
+
+def _format_values(values, fmt):
+    """Return the (H, W) array of label strings: integers as integers, floats with fmt."""
+    if fmt is None:
+        fmt = "d" if np.issubdtype(values.dtype, np.integer) else FLOAT_FORMAT
+    return np.array([format(value, fmt) for value in values.ravel()]).reshape(values.shape)
+
+
+def _fit_fontsize(ax, shape, longest_label):
+    """Return the font size in points at which the longest label fits in one pixel."""
+    ax.apply_aspect()  # shrink the Axes box to the image's aspect ratio first
+    box = ax.get_window_extent()
+    pixel_points = min(box.width / shape[1], box.height / shape[0]) * 72 / ax.figure.dpi
+    fit_width = LABEL_FILL * pixel_points / (DIGIT_WIDTH_EM * longest_label)
+    return min(fit_width, MAX_LABEL_HEIGHT * pixel_points, MAX_FONTSIZE)
+
+
+def _centred_outline(text, fontsize):
+    """Return the glyph outline of text, in points, centred on (0, 0)."""
+    outline = TextPath((0, 0), text, size=fontsize)
+    # Centre of the control points: Path.get_extents is exact but slow, and
+    # CLOSEPOLY entries hold no position.
+    points = outline.vertices[outline.codes != Path.CLOSEPOLY]
+    centre = (points.min(axis=0) + points.max(axis=0)) / 2
+    return outline.transformed(Affine2D().translate(-centre[0], -centre[1]))
+
+
+def _class_names_for(labels, class_names, name):
+    """Return the class name of each label, after checking the labels are in range."""
+    evaluation.check_label_range(labels, len(class_names), name)
+    return [class_names[label] for label in labels]
+
+
+# ------------------------------------------------------------------- public API
+
+
+class PixelLabels(PathCollection):
+    """Text labels centred on the pixels of an image, drawn as one fast artist.
+
+    One Matplotlib ``Text`` per pixel costs about a millisecond each to draw
+    (close to a second for a 28x28 digit). Here each distinct label becomes a
+    glyph outline once and is stamped on every pixel that shows it, the way
+    ``scatter`` stamps markers.
+
+    Attributes
+    ----------
+    labels : numpy.ndarray of str, shape (H, W)
+        The text on each pixel; ``get_facecolor()`` holds its colour, row by row.
+    fontsize : float
+        Font size in points.
+    """
+
+    def __init__(self, labels, colors, fontsize, offset_transform):
+        self.labels = labels
+        self.fontsize = fontsize
+        outlines = {text: _centred_outline(text, fontsize) for text in np.unique(labels)}
+        rows, columns = np.indices(labels.shape)
+        super().__init__(
+            [outlines[text] for text in labels.ravel()],
+            # As for scatter markers: outlines are in points (size 1, no other
+            # transform), turned into screen pixels for the figure's dpi when drawn.
+            sizes=[1.0],
+            transform=IdentityTransform(),
+            offsets=np.column_stack([columns.ravel(), rows.ravel()]),
+            offset_transform=offset_transform,
+            facecolors=colors.ravel(),
+            edgecolors="none",
+        )
+
+
+def show_image(image, ax=None, title=None, **kwargs):
+    """Show one image without ticks.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W), (H, W, 1) or (H, W, 3)
+        Grayscale (grey colormap; diverging when it has negative values) or
+        RGB (uint8 in 0..255 or float in 0..1, shown as is).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when None.
+    title : str, optional
+        Axes title.
+    **kwargs
+        Passed to ``ax.imshow`` (e.g. ``cmap``, ``vmin``, ``interpolation``).
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
+    values = _check_image(image)
+    ax = _new_axes_if_none(ax)
+    options = _imshow_options(values, kwargs) if values.ndim == 2 else kwargs
+    image_artist = ax.imshow(values, **options)
+    _hide_ticks(ax)
+    if title is not None:
+        ax.set_title(title)
+    return image_artist
+
+
+def image_grid(images, titles=None, ncols=8, title_colors=None, figsize=None, fig=None, **kwargs):
+    """Show images in a grid, one panel each, optionally titled.
+
+    Parameters
+    ----------
+    images : array_like, shape (N, H, W), (N, H, W, 1) or (N, H, W, 3)
+    titles : sequence of str, optional
+        N titles.
+    ncols : int
+        Panels per row (fewer when there are fewer images).
+    title_colors : sequence of color, optional
+        N title colours.
+    figsize : (float, float), optional
+        Size of the new figure in inches; used only when fig is None.
+    fig : matplotlib.figure.Figure, optional
+        Figure to fill with the grid; a new one when None.
+    **kwargs
+        Passed to ``imshow`` for every image.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        The N Axes holding images; the unused panels of the last row are hidden.
+    """
+    images = np.asarray(images)
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (1, 3)):
+        raise ValueError(
+            f"images must have shape (N, H, W), (N, H, W, 1) or (N, H, W, 3); got shape {images.shape}"
+        )
+    count = len(images)
+    if count == 0:
+        raise ValueError("images is empty: there is nothing to show")
+    for name, sequence in (("titles", titles), ("title_colors", title_colors)):
+        if sequence is not None and len(sequence) != count:
+            raise ValueError(f"{name} has {len(sequence)} entries for {count} images")
+    if ncols < 1:
+        raise ValueError(f"ncols must be at least 1; got {ncols}")
+    ncols = min(ncols, count)
+    nrows = -(-count // ncols)  # ceiling division
+    if fig is None:
+        fig = plt.figure(figsize=figsize or (PANEL_INCHES * ncols, 1.15 * PANEL_INCHES * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for index, ax in enumerate(axes):
+        if index >= count:
+            ax.set_axis_off()
+            continue
+        show_image(images[index], ax=ax, **kwargs)
+        if titles is not None:
+            title_options = {} if title_colors is None else {"color": title_colors[index]}
+            ax.set_title(titles[index], fontsize=GRID_TITLE_SIZE, **title_options)
+    return list(axes[:count])
+
+
+def annotate_pixels(image, ax=None, fmt=None, fontsize=None, **kwargs):
+    """Show a one-channel image with each pixel's value written on it.
+
+    Text is black on light pixels and white on dark ones, decided from the
+    colour actually displayed, so every label stays readable, mid-greys too.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W) or (H, W, 1)
+        Small image or patch, e.g. a 28x28 digit or a filter response.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when None.
+    fmt : str, optional
+        Format spec for the values, e.g. ".1f"; default: integers as they
+        are, floats with ``FLOAT_FORMAT``.
+    fontsize : float, optional
+        Label size in points; default: as large as fits in a pixel.
+    **kwargs
+        Passed to ``ax.imshow``.
+
+    Returns
+    -------
+    image_artist : matplotlib.image.AxesImage
+    labels : PixelLabels
+        One artist holding all H * W labels.
+    """
+    values = _check_image(image)
+    if values.ndim != 2:
+        raise ValueError(f"annotate_pixels needs one channel, shape (H, W); got shape {values.shape}")
+    ax = _new_axes_if_none(ax)
+    image_artist = ax.imshow(values, **_imshow_options(values, kwargs))
+    _hide_ticks(ax)
+    labels = _format_values(values, fmt)
+    if fontsize is None:
+        fontsize = _fit_fontsize(ax, values.shape, max(len(text) for text in labels.ravel()))
+    pixel_labels = PixelLabels(labels, _text_colors(image_artist, values), fontsize, ax.transData)
+    ax.add_collection(pixel_labels, autolim=False)
+    return image_artist, pixel_labels
+
+
+def show_kernel(kernel, ax=None, **kwargs):
+    """Show a small convolution kernel with its values, on a diverging colormap centred on 0.
+
+    Parameters
+    ----------
+    kernel : array_like, shape (kH, kW)
+        One 2-D kernel (for a Keras kernel (kH, kW, C_in, C_out) pass one slice).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when None.
+    **kwargs
+        Passed to :func:`annotate_pixels` (``fmt``, ``fontsize``) and ``ax.imshow``.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 2:
+        raise ValueError(
+            f"kernel must have shape (kH, kW); got shape {kernel.shape} "
+            "(for a Keras kernel pass one slice, e.g. kernel[:, :, 0, 0])"
+        )
+    # Same colour for +x and -x, white for 0, even when every weight is positive.
+    limit = float(np.max(np.abs(kernel))) or 1.0
+    options = {"cmap": DIVERGING_CMAP, "vmin": -limit, "vmax": limit, **kwargs}
+    image_artist, _ = annotate_pixels(kernel, ax=ax, **options)
+    return image_artist
+
+
+def rgb_channels(image, axes=None, tint=False, **kwargs):
+    """Show the R, G and B channels of a colour image side by side.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W, 3)
+        RGB image, uint8 in 0..255 or float in 0..1.
+    axes : sequence of 3 matplotlib.axes.Axes, optional
+        Where to draw; a new 1x3 figure when None.
+    tint : bool
+        Draw each channel from black to its own pure colour instead of grey.
+    **kwargs
+        Passed to each ``ax.imshow``.
+
+    Returns
+    -------
+    list of 3 matplotlib.axes.Axes
+    """
+    values = _check_image(image)
+    if values.ndim != 3:
+        raise ValueError(f"rgb_channels needs an RGB image, shape (H, W, 3); got shape {values.shape}")
+    axes = _axes_list(axes, 3, "rgb_channels")
+    top = 255 if np.issubdtype(values.dtype, np.integer) else 1.0
+    for channel, (ax, name, primary) in enumerate(zip(axes, CHANNEL_NAMES, CHANNEL_PRIMARIES)):
+        # Black to pure red (not "Reds", which runs white to red) shows what the
+        # channel adds to the mix: no red is black, full red is the brightest red.
+        cmap = LinearSegmentedColormap.from_list(f"black_to_{name}", ["black", primary]) if tint else GRAY_CMAP
+        # Fixed limits, so the three channels are comparable.
+        ax.imshow(values[..., channel], **{"cmap": cmap, "vmin": 0, "vmax": top, **kwargs})
+        _hide_ticks(ax)
+        ax.set_title(f"{name} channel")
+    return axes
+
+
+def feature_maps(maps, ncols=8, fig=None, titles=None, max_channels=None, **kwargs):
+    """Show the channels of one layer's output, one panel per channel.
+
+    Parameters
+    ----------
+    maps : array_like, shape (H, W, C)
+        Activations of one image (for a batch (1, H, W, C) pass ``maps[0]``).
+    ncols : int
+        Panels per row.
+    fig : matplotlib.figure.Figure, optional
+        Figure to fill; a new one when None.
+    titles : sequence of str, optional
+        One title per shown channel; default "channel 0", "channel 1", ...
+    max_channels : int, optional
+        Show only the first max_channels channels.
+    **kwargs
+        Passed to ``imshow`` for every panel.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+    """
+    maps = np.asarray(maps)
+    if maps.ndim != 3:
+        hint = " (a batch of one? pass maps[0])" if maps.ndim == 4 else ""
+        raise ValueError(f"maps must have shape (H, W, C); got shape {maps.shape}{hint}")
+    channels = maps.shape[-1] if max_channels is None else min(max_channels, maps.shape[-1])
+    panels = np.moveaxis(maps[..., :channels], -1, 0)  # (C, H, W), a view
+    if titles is None:
+        titles = [f"channel {channel}" for channel in range(channels)]
+    return image_grid(panels, titles=titles, ncols=ncols, fig=fig, **kwargs)
+
+
+def training_history(history, metrics=("loss", "accuracy"), axes=None, **kwargs):
+    """Plot training and validation curves per metric against the epoch number.
+
+    Parameters
+    ----------
+    history : keras.callbacks.History or dict of lists
+        ``model.fit``'s return value, or its ``.history`` dict such as
+        ``{"loss": [...], "val_loss": [...]}``.
+    metrics : sequence of str
+        One panel per metric; its ``val_`` curve is drawn when present.
+    axes : sequence of matplotlib.axes.Axes, optional
+        One Axes per metric; a new 1-row figure when None.
+    **kwargs
+        Passed to every ``ax.plot`` (e.g. ``marker="o"``).
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+    """
+    curves = getattr(history, "history", history)
+    if not isinstance(curves, Mapping):
+        raise TypeError(f"history must be a Keras History or a dict of lists; got {type(history).__name__}")
+    metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    missing = [metric for metric in metrics if metric not in curves]
+    if missing:
+        raise ValueError(f"history has no {missing}; it has {sorted(curves)}")
+    axes = _axes_list(axes, len(metrics), "training_history")
+    for ax, metric in zip(axes, metrics):
+        for key, label in ((metric, "train"), (f"val_{metric}", "validation")):
+            if key in curves:
+                values = curves[key]
+                ax.plot(np.arange(1, len(values) + 1), values, label=label, **kwargs)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.set_title(metric)
+        ax.legend()
+    return axes
+
+
+def predictions_grid(images, y_true, y_pred, class_names, ncols=8, fig=None, **kwargs):
+    """Show images titled "predicted (true)", blue when right and red when wrong.
+
+    Parameters
+    ----------
+    images : array_like, shape (N, H, W), (N, H, W, 1) or (N, H, W, 3)
+    y_true, y_pred : array_like
+        Labels, shape (N,), or one-hot / probabilities, shape (N, K).
+    class_names : sequence of str
+        K class names.
+    ncols : int
+        Panels per row.
+    fig : matplotlib.figure.Figure, optional
+        Figure to fill; a new one when None.
+    **kwargs
+        Passed to ``imshow`` for every image.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+    """
+    true_labels, predicted_labels = evaluation.to_labels(y_true), evaluation.to_labels(y_pred)
+    if not len(images) == len(true_labels) == len(predicted_labels):
+        raise ValueError(
+            f"got {len(images)} images, {len(true_labels)} true labels and "
+            f"{len(predicted_labels)} predictions; they must be equally many"
+        )
+    true_names = _class_names_for(true_labels, class_names, "y_true")
+    predicted_names = _class_names_for(predicted_labels, class_names, "y_pred")
+    titles = [f"{predicted} ({true})" for predicted, true in zip(predicted_names, true_names)]
+    colors = [RIGHT_COLOR if right else WRONG_COLOR for right in true_labels == predicted_labels]
+    return image_grid(images, titles=titles, ncols=ncols, title_colors=colors, fig=fig, **kwargs)
+
+
+def confusion_matrix(matrix, class_names, ax=None, normalize=False, **kwargs):
+    """Show a confusion matrix with every cell's count written on it.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (K, K)
+        Counts, rows true class, columns predicted class
+        (see :func:`cnnlab.evaluation.confusion_matrix`).
+    class_names : sequence of str
+        K class names.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when None.
+    normalize : bool
+        Show each row as fractions of its true class instead of counts.
+    **kwargs
+        Passed to :func:`annotate_pixels` (``fmt``, ``fontsize``) and ``ax.imshow``.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"matrix must be square, shape (K, K); got shape {matrix.shape}")
+    if len(class_names) != len(matrix):
+        raise ValueError(f"matrix has {len(matrix)} classes but class_names has {len(class_names)} names")
+    options = {"cmap": CONFUSION_CMAP, **kwargs}
+    values = matrix
+    if normalize:
+        totals = matrix.sum(axis=1, keepdims=True)
+        # A class missing from y_true has an all-zero row: it stays 0 instead of 0/0.
+        values = np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
+        options = {"fmt": NORMALIZED_FORMAT, "vmin": 0.0, "vmax": 1.0, **options}
+    image_artist, _ = annotate_pixels(values, ax=ax, **options)
+    ax = image_artist.axes
+    ticks = np.arange(len(class_names))
+    ax.set_xticks(ticks, class_names, rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_yticks(ticks, class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    return image_artist
+
+
+def misclassified(images, y_true, y_pred, class_names, max_images=16, ncols=8, fig=None, **kwargs):
+    """Show only the wrongly predicted images, titled "predicted (true)".
+
+    Parameters
+    ----------
+    images : array_like, shape (N, H, W), (N, H, W, 1) or (N, H, W, 3)
+    y_true, y_pred : array_like
+        Labels, shape (N,), or one-hot / probabilities, shape (N, K).
+    class_names : sequence of str
+        K class names.
+    max_images : int
+        Show at most this many mistakes, the first ones in order.
+    ncols : int
+        Panels per row.
+    fig : matplotlib.figure.Figure, optional
+        Figure to fill; a new one when None.
+    **kwargs
+        Passed to ``imshow`` for every image.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        Empty when every prediction is right; the figure then says so in words.
+    """
+    true_labels, predicted_labels = evaluation.to_labels(y_true), evaluation.to_labels(y_pred)
+    if len(images) != len(true_labels):
+        raise ValueError(f"got {len(images)} images but {len(true_labels)} labels in y_true")
+    wrong = evaluation.misclassified_indices(true_labels, predicted_labels)
+    if wrong.size == 0:
+        fig = fig if fig is not None else plt.figure(figsize=(6, 1))
+        fig.text(0.5, 0.5, NO_MISTAKES_TEXT.format(count=len(images)), ha="center", va="center")
+        return []
+    shown = wrong[:max_images]  # copies only the shown images
+    return predictions_grid(np.asarray(images)[shown], true_labels[shown], predicted_labels[shown],
+                            class_names, ncols=ncols, fig=fig, **kwargs)
+
+
+def heatmap_overlay(image, heatmap, ax=None, alpha=0.4, **kwargs):
+    """Draw a heatmap (e.g. Grad-CAM) semi-transparently over an image.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W), (H, W, 1) or (H, W, 3)
+    heatmap : array_like, shape (h, w)
+        Stretched over the whole image, so it may be coarser (e.g. 7x7).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when None.
+    alpha : float
+        Opacity of the heatmap.
+    **kwargs
+        Passed to the heatmap's ``ax.imshow``.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+        The heatmap layer.
+    """
+    heatmap = np.asarray(heatmap)
+    if heatmap.ndim != 2:
+        raise ValueError(f"heatmap must have shape (h, w); got shape {heatmap.shape}")
+    background = show_image(image, ax=ax)
+    height, width = background.get_array().shape[:2]
+    options = {
+        "cmap": HEATMAP_CMAP,
+        "alpha": alpha,
+        "interpolation": "bilinear",
+        # The extent stretches the heatmap over the image's pixels: no resizing needed.
+        "extent": (-0.5, width - 0.5, height - 0.5, -0.5),
+        **kwargs,
+    }
+    return background.axes.imshow(heatmap, **options)

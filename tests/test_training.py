@@ -1,0 +1,144 @@
+"""Training wrapper: validation split, best-weights restore, checkpoint, quick mode, seeding."""
+
+import numpy as np
+import pytest
+
+from cnnlab import config, models, training
+from cnnlab.runtime import keras
+
+
+def tiny_problem(count=64, seed=0):
+    """Separable toy data: class = whether the left half is brighter than the right."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(count, 28, 28, 1), dtype=np.uint8)
+    labels = (images[:, :, :14].mean(axis=(1, 2, 3)) > images[:, :, 14:].mean(axis=(1, 2, 3))).astype(np.uint8)
+    return images, labels
+
+
+def compiled_mlp():
+    model = models.mlp(hidden_units=(8,))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_split_validation_takes_the_tail_as_views():
+    images, labels = np.arange(100).reshape(100, 1), np.arange(100)
+    (fit_x, fit_y), (valid_x, valid_y) = training.split_validation(images, labels, 0.2)
+    assert len(fit_x) == 80 and len(valid_x) == 20
+    assert valid_y[0] == 80 and fit_y[-1] == 79
+    assert np.shares_memory(fit_x, images) and np.shares_memory(valid_x, images)
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.1])
+def test_split_validation_rejects_bad_fractions(fraction):
+    with pytest.raises(ValueError, match="fraction"):
+        training.split_validation(np.zeros((10, 1)), np.zeros(10), fraction)
+
+
+def test_split_validation_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="10 vs 9"):
+        training.split_validation(np.zeros((10, 1)), np.zeros(9), 0.1)
+
+
+class FakeModel:
+    def __init__(self):
+        self.weights = 0
+
+    def get_weights(self):
+        return self.weights
+
+    def set_weights(self, weights):
+        self.weights = weights
+
+
+def test_keep_best_weights_restores_the_best_epoch():
+    callback = training.KeepBestWeights()
+    callback.set_model(FakeModel())
+    for epoch, accuracy in enumerate([0.5, 0.9, 0.7]):
+        callback.model.weights = f"weights after epoch {epoch + 1}"
+        callback.on_epoch_end(epoch, {"val_accuracy": accuracy})
+    callback.on_train_end()
+    assert callback.best_epoch == 2
+    assert callback.model.weights == "weights after epoch 2"
+
+
+def test_keep_best_weights_says_which_metric_is_missing():
+    callback = training.KeepBestWeights()
+    callback.set_model(FakeModel())
+    with pytest.raises(KeyError, match="val_accuracy"):
+        callback.on_epoch_end(0, {"loss": 1.0})
+
+
+def test_train_returns_history_timing_and_writes_a_loadable_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "quick", False)
+    images, labels = tiny_problem()
+    path = tmp_path / "best.keras"
+    result = training.train(compiled_mlp(), images, labels, epochs=3, batch_size=16,
+                            validation_fraction=0.25, checkpoint=path)
+    assert result.epochs == 3 and len(result.history["val_accuracy"]) == 3
+    assert 1 <= result.best_epoch <= 3
+    assert result.best_val_accuracy == max(result.history["val_accuracy"])
+    assert result.seconds > 0 and result.images_per_second > 0
+    restored = keras.saving.load_model(path)
+    assert restored.count_params() == compiled_mlp().count_params()
+
+
+def test_train_rejects_a_checkpoint_that_is_not_keras_format(tmp_path):
+    images, labels = tiny_problem()
+    with pytest.raises(ValueError, match=r"\.keras"):
+        training.train(compiled_mlp(), images, labels, epochs=1, batch_size=16,
+                       checkpoint=tmp_path / "best.h5")
+
+
+def test_quick_mode_caps_epochs_and_steps(monkeypatch):
+    monkeypatch.setattr(config, "quick", True)
+    assert training.capped_epochs(10) == config.QUICK_EPOCHS
+    assert training.steps_per_epoch(60_000, 32) == config.QUICK_STEPS_PER_EPOCH
+    images, labels = tiny_problem(count=400)
+    result = training.train(compiled_mlp(), images, labels, epochs=5, batch_size=4)
+    assert result.epochs == config.QUICK_EPOCHS
+
+
+def test_full_mode_keeps_epochs_and_steps(monkeypatch):
+    monkeypatch.setattr(config, "quick", False)
+    assert training.capped_epochs(10) == 10
+    assert training.steps_per_epoch(1000, 32) == 32  # 31 full batches and a partial one
+
+
+def test_early_stopping_stops_before_the_last_epoch(monkeypatch):
+    monkeypatch.setattr(config, "quick", False)
+    images, labels = tiny_problem()
+    model = compiled_mlp()
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])  # learning rate 0: validation accuracy never improves
+    result = training.train(model, images, labels, epochs=10, batch_size=16, patience=1)
+    assert result.epochs == 2
+
+
+def test_set_seed_makes_training_repeatable(monkeypatch):
+    monkeypatch.setattr(config, "quick", False)
+    images, labels = tiny_problem()
+    weights = []
+    for _ in range(2):
+        training.set_seed(3)
+        model = compiled_mlp()
+        training.train(model, images, labels, epochs=1, batch_size=16)
+        weights.append(model.get_weights())
+    for first, second in zip(*weights):
+        np.testing.assert_array_equal(first, second)
+
+
+def test_one_cycle_warms_up_then_decays_to_zero():
+    schedule = training.one_cycle(0.1, total_steps=100, warmup_fraction=0.2)
+    rates = [float(keras.ops.convert_to_numpy(schedule(step))) for step in (0, 20, 60, 100)]
+    assert rates[0] == pytest.approx(0.01)
+    assert rates[1] == pytest.approx(0.1)
+    assert rates[1] > rates[2] > rates[3]
+    assert rates[3] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_predict_labels_returns_class_indices():
+    model = compiled_mlp()
+    images, _ = tiny_problem(count=5)
+    predicted = training.predict_labels(model, images)
+    assert predicted.shape == (5,) and set(predicted) <= {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
