@@ -18,4 +18,4 @@ def pick(full, quick_value):
 
 # What quick mode shortens: training only, never the data or the shapes.
 QUICK_EPOCHS = 1
-QUICK_STEPS_PER_EPOCH = 20
+QUICK_STEPS_PER_EPOCH = 50

@@ -11,7 +11,7 @@ import tempfile
 import urllib.error
 import urllib.request
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar: works in a terminal and a notebook, needs no ipywidgets
 
 DATA_DIR_ENV = "CNNLAB_DATA_DIR"
 DEFAULT_TIMEOUT = 30  # seconds, per socket operation (connect, each read)

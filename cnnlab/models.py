@@ -88,10 +88,15 @@ def seed_cifar10_cnn(input_shape=CIFAR10_SHAPE, num_classes=NUM_CLASSES):
     return keras.Sequential(stack, name="seed_cifar10_cnn")
 
 
+BATCH_NORM_MOMENTUM = 0.9
+
+
 def _conv_bn(filters, name, kernel_size=3):
     """Conv2D without bias (batch norm's shift replaces it), BatchNorm, ReLU."""
     return [layers.Conv2D(filters, kernel_size, padding="same", use_bias=False, name=f"{name}_conv"),
-            layers.BatchNormalization(name=f"{name}_bn"),
+            # Momentum 0.9 (Keras default 0.99): the running statistics used at test time settle
+            # within tens of steps, which short schedules and quick mode need.
+            layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"{name}_bn"),
             layers.Activation("relu", name=f"{name}_relu")]
 
 
