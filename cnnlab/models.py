@@ -100,10 +100,10 @@ def _conv_bn(filters, name, kernel_size=3):
             layers.Activation("relu", name=f"{name}_relu")]
 
 
-def mnist_fast(input_shape=MNIST_SHAPE, num_classes=NUM_CLASSES):
-    """cnnlab's MNIST model: three conv/batch-norm/pool stages and a small head."""
+def mnist_fast(input_shape=MNIST_SHAPE, num_classes=NUM_CLASSES, width=32):
+    """cnnlab's MNIST model: three conv/batch-norm/pool stages of widths w, 2w, 4w and a small head."""
     stack = _input_and_rescale(input_shape)
-    for index, filters in enumerate((32, 64, 128), start=1):
+    for index, filters in enumerate((width, 2 * width, 4 * width), start=1):
         stack += _conv_bn(filters, f"block{index}")
         stack.append(layers.MaxPooling2D(2, name=f"block{index}_pool"))
     stack += [layers.GlobalMaxPooling2D(name="global_pool"),

@@ -8,6 +8,7 @@ logging starts, so the import itself runs with descriptor 2 pointed at
 """
 
 import contextlib
+import importlib.util
 import os
 import sys
 
@@ -36,7 +37,9 @@ def native_stderr_silenced():
 with native_stderr_silenced():
     import keras  # noqa: E402
 
-    if keras.backend.backend() == "tensorflow":
+    # On the JAX or PyTorch backend Keras still imports TensorFlow later, when one is installed
+    # (its data adapters use tf.data), and the start-up lines would then appear mid-notebook.
+    if importlib.util.find_spec("tensorflow") is not None:
         import tensorflow as tf  # noqa: E402
 
         tf.get_logger().setLevel("ERROR")

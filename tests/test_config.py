@@ -18,3 +18,13 @@ def mode_with(value):
                                              ("", "full"), ("false", "full")])
 def test_environment_variable_selects_the_mode(value, expected):
     assert mode_with(value) == [expected, expected]
+
+
+def test_quick_runs_save_checkpoints_beside_the_full_ones_never_over_them(monkeypatch):
+    from cnnlab import config
+
+    monkeypatch.setattr(config, "quick", False)
+    full = config.checkpoint_path("mnist_cnn")
+    monkeypatch.setattr(config, "quick", True)
+    quick = config.checkpoint_path("mnist_cnn")
+    assert full == "checkpoints/mnist_cnn.keras" and quick.endswith(".keras") and quick != full

@@ -1,0 +1,794 @@
+"""One-line checks for the notebooks' exercises: ``check.conv_output_size(answer)``.
+
+Each check prints one line and returns a ``Result``:
+
+- ``Correct! ...`` with a one-line why;
+- ``Hint: ...`` naming the likely mistake (a known wrong answer gets its own hint),
+  never the solution;
+- ``Not attempted yet: ...`` while the answer is still the placeholder ``None`` (or ``...``).
+
+Checks never raise on a learner's answer: a wrong type is a hint too. Expected
+answers come from cnnlab's reference functions (conv, pooling, params, filters)
+wherever one exists. The questions' numbers are the constants below; the
+notebooks state the same exercises in words.
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+
+from cnnlab import conv, filters, params, pooling
+
+CORRECT, HINT, NOT_ATTEMPTED = "correct", "hint", "not attempted"
+PREFIXES = {CORRECT: "Correct! ", HINT: "Hint: ", NOT_ATTEMPTED: "Not attempted yet: "}
+TOLERANCE = 1e-6
+
+# 01_filters
+GRAY_PIXEL = (200, 100, 50)  # (R, G, B)
+SOBEL_PATCH = np.array([[10, 50, 90], [20, 60, 110], [30, 70, 130]])
+EDGE_SIDE = 9  # side of the synthetic edge images the diagonal kernel is tried on
+STRAIGHT_EDGE_LIMIT = 0.25  # vertical/horizontal response allowed, as a share of the diagonal one
+# 02_convolution (the 5x5 example of the notebook and NOTES.md)
+EXAMPLE_IMAGE = np.array([[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3],
+                          [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]])
+EXAMPLE_KERNEL = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]])
+# 03_pooling
+POOL_GRID = np.array([[1, 3, 2, 9], [4, 6, 5, 7], [8, 0, 1, 2], [3, 3, 4, 4]])
+# 04_mnist_cnn
+MNIST_SIDE, MNIST_TRAIN_IMAGES = 28, 60_000
+# 05_cifar10
+CIFAR_SIDE, CIFAR_TRAIN_IMAGES, MEGABYTE = 32, 50_000, 1_000_000
+LARGER_SIDE = 64  # photos of 64x64 instead of 32x32
+BATCH_IMAGES = 128
+OVERFITTING_OPTIONS = {"a": "train for more epochs", "b": "add data augmentation",
+                       "c": "make the dense layer wider", "d": "remove the dropout layers"}
+# 06_what_cnns_learn: (name, kernel or pool size, stride) of cifar10_fast up to block3b_conv
+CIFAR_FAST_LAYERS = (("block1_conv", 3, 1), ("block1_pool", 2, 2), ("block2a_conv", 3, 1),
+                     ("block2b_conv", 3, 1), ("block2_pool", 2, 2), ("block3a_conv", 3, 1),
+                     ("block3b_conv", 3, 1))
+MNIST_FAST_WIDTH, CIFAR_FAST_WIDTH = 32, 32  # the widths notebooks 04 and 05 train
+
+QUESTIONS = {
+    "grayscale_pixel": f"the grayscale value of the RGB pixel {GRAY_PIXEL}.",
+    "sobel_response": "the Sobel x response at the centre of the 3x3 patch.",
+    "shift_kernel": "a 3x3 kernel that moves the picture one pixel to the right.",
+    "diagonal_kernel": "a 3x3 kernel that finds diagonal edges but not vertical or horizontal ones.",
+    "conv_output_size": "the output size of a 32x32 input, 5x5 kernel, valid padding, stride 2.",
+    "conv_output_shape": "the output shape of Conv2D(16, 3, strides=2, padding='same') on (64, 64, 3).",
+    "conv_params": "the parameter count of Conv2D(32, 3) on an RGB image.",
+    "same_padding_corner": "the bottom-right value of the 5x5 example with same padding.",
+    "same_padding_split": "(top, bottom) zero rows for a 2x2 kernel with same padding on 5 rows.",
+    "max_pool_by_hand": "the 2x2, stride-2 max pooling of the 4x4 grid.",
+    "max_pool": "your function my_max_pool(image), 2x2 windows, stride 2.",
+    "pooled_size": "(valid, same) output sizes of 3x3 pooling, stride 2, on 26x26.",
+    "global_pool_size": "how many values GlobalMaxPooling2D outputs for a (5, 5, 64) map.",
+    "lenet_dense_input": "the number of inputs of lenet_cnn's first Dense layer.",
+    "lenet_params": "the total parameter count of models.lenet_cnn().",
+    "batchnorm_conv_params": "the parameter count of block2_conv in mnist_fast(width=48).",
+    "validation_size": "how many images the model trains on with fraction=0.2.",
+    "onehot_loss": "the Keras loss name for one-hot labels.",
+    "overfitting_fix": "the letter of the change that fights overfitting.",
+    "seed_dense_params": "the parameter count of dense1 in seed_cifar10_cnn on 64x64 photos.",
+    "batch_megabytes": "the megabytes one batch of 128 images takes in float32.",
+    "smoothed_target": "the target for the true class with label_smoothing=0.1 and 10 classes.",
+    "width_doubling_factor": "how many times more weights block2b_conv has at width 64 than at 32.",
+    "feature_map_shape": "the shape of block2_relu's output in mnist_fast for one 64x64 image.",
+    "first_layer_weights": "the number of weights in the CIFAR-10 model's block1_conv.",
+    "receptive_field_size": "how many pixels wide the receptive field of block3b_conv is.",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What a check found; true only when the answer is correct."""
+
+    exercise: str
+    status: str
+    message: str
+
+    def __bool__(self):
+        return self.status == CORRECT
+
+    def __str__(self):
+        message = self.message
+        if self.status != NOT_ATTEMPTED:  # verdicts are sentences; questions may start with a name
+            message = message[:1].upper() + message[1:]
+        return PREFIXES[self.status] + message
+
+    def _ipython_display_(self):
+        """Show nothing as a cell's last value: the check has printed its message already."""
+
+
+def _report(exercise, status, message):
+    """Print the verdict and return it as a Result."""
+    result = Result(exercise, status, message)
+    print(result)
+    return result
+
+
+def _unanswered(answer):
+    """True for the notebooks' placeholders, None and ... (Ellipsis)."""
+    return answer is None or answer is Ellipsis
+
+
+def _as_number(answer):
+    """Return answer as a float, or None if it is not a single real number (bools and strings are not)."""
+    if isinstance(answer, (bool, np.bool_, str, bytes)):
+        return None
+    try:
+        number = float(np.asarray(answer).item())
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _check_number(exercise, answer, expected, why, mistakes, hint, tolerance=TOLERANCE):
+    """Grade a numeric answer: correct within tolerance, a known mistake (value, hint), or a general hint."""
+    if _unanswered(answer):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    number = _as_number(answer)
+    if number is None:
+        return _report(exercise, HINT, f"expected one number, got {type(answer).__name__} {answer!r}.")
+    if abs(number - expected) <= tolerance:
+        return _report(exercise, CORRECT, why)
+    for value, message in mistakes:
+        if abs(number - value) <= tolerance:
+            return _report(exercise, HINT, message)
+    return _report(exercise, HINT, hint)
+
+
+def _as_numbers(answer, length):
+    """Return answer as a tuple of `length` floats, or None if it is not such a sequence."""
+    if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__") or len(answer) != length:
+        return None
+    numbers = tuple(_as_number(item) for item in answer)
+    return None if None in numbers else numbers
+
+
+def _as_array(answer):
+    """Return answer as a numeric NumPy array, or None if it is not one (ragged, strings, objects)."""
+    try:
+        array = np.asarray(answer)
+    except ValueError:  # a ragged nested list
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
+def _as_kernel(exercise, kernel):
+    """Return kernel as a finite (3, 3) float32 array, or a hint Result saying what is wrong with it."""
+    try:
+        array = np.asarray(kernel, dtype=np.float32)
+    except (TypeError, ValueError):
+        return _report(exercise, HINT, f"expected a 3x3 array of numbers, got {type(kernel).__name__}.")
+    if array.shape != (3, 3):
+        return _report(exercise, HINT, f"expected a 3x3 kernel, got shape {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        return _report(exercise, HINT, "the kernel contains NaN or infinity.")
+    return array
+
+
+# ---------------------------------------------------------------- 01_filters
+
+def grayscale_pixel(answer):
+    """Check the grayscale value of GRAY_PIXEL with the ITU-R 601 weights."""
+    red, green, blue = GRAY_PIXEL
+    expected = int(filters.to_grayscale(np.array([[GRAY_PIXEL]], np.uint8))[0, 0])
+    return _check_number("grayscale_pixel", answer, expected,
+                         "0.299 R + 0.587 G + 0.114 B, rounded, is what filters.to_grayscale gives.", [
+                             ((red + green + blue) / 3, "that is the plain mean: the eye weights green "
+                                                        "most, so each channel has its own weight."),
+                             (0.114 * red + 0.587 * green + 0.299 * blue,
+                              "you swapped the red and blue weights (OpenCV's BGR order): red gets 0.299."),
+                             (red + green + blue, "you added the channels without weights."),
+                         ], "weight red by 0.299, green by 0.587 and blue by 0.114, then add.", tolerance=0.5)
+
+
+def sobel_response(answer):
+    """Check the Sobel x response at the centre of SOBEL_PATCH."""
+    expected = conv.corr2d(SOBEL_PATCH, filters.SOBEL_X)[0, 0]
+    row_differences = SOBEL_PATCH[:, 2] - SOBEL_PATCH[:, 0]
+    return _check_number("sobel_response", answer, expected,
+                         "right column minus left column, rows weighted 1, 2, 1.", [
+                             (-expected, "the sign is flipped: you flipped the kernel (true convolution) or "
+                                         "took left minus right. filter2D correlates: right minus left."),
+                             (row_differences.sum(), "you forgot the weight 2 on the middle row."),
+                             (255, "that is the uint8 result, clipped at 255: the true response is larger."),
+                             (conv.corr2d(SOBEL_PATCH, filters.SOBEL_Y)[0, 0],
+                              "that is Sobel y (bottom row minus top row): Sobel x compares right with "
+                              "left."),
+                             (row_differences[0], "that is the top row alone: add all three rows."),
+                             (row_differences[1], "that is the middle row alone: add all three rows."),
+                         ], "multiply each pixel by the Sobel x weight at the same position and add the "
+                            "nine products.")
+
+
+def shift_kernel(kernel):
+    """Check a 3x3 kernel that moves the picture one pixel to the right (output[r, c] = image[r, c - 1])."""
+    exercise = "shift_kernel"
+    if _unanswered(kernel):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    kernel = _as_kernel(exercise, kernel)
+    if isinstance(kernel, Result):
+        return kernel
+    image = np.random.default_rng(0).random((8, 8), dtype=np.float32)
+    # A valid output pixel (r, c) sits over input (r + 1, c + 1); its left neighbour is (r + 1, c).
+    if np.allclose(conv.corr2d(image, kernel), image[1:-1, :-2], atol=TOLERANCE):
+        return _report(exercise, CORRECT, "correlation copies the pixel under the single 1: its left "
+                                          "neighbour, so everything moves one pixel right.")
+    nonzero = np.argwhere(kernel != 0)
+    if len(nonzero) == 0:
+        return _report(exercise, HINT, "all weights are 0: the output is black.")
+    if len(nonzero) > 1:
+        return _report(exercise, HINT, "several weights are nonzero, so each output mixes several pixels "
+                                       "(a blur or an edge filter): a shift copies exactly one pixel.")
+    row, column = nonzero[0]
+    if kernel[row, column] != 1:
+        return _report(exercise, HINT, f"the weight {kernel[row, column]:g} also scales the brightness: "
+                                       "use 1.")
+    moves = {(1, 1): "leaves the picture where it is (the identity kernel)",
+             (1, 2): "moves the picture LEFT: correlation copies the pixel under the 1, so a 1 right of "
+                     "the centre pulls in the right-hand neighbour",
+             (0, 1): "moves the picture down", (2, 1): "moves the picture up"}
+    move = moves.get((row, column), "moves the picture diagonally")
+    return _report(exercise, HINT, f"your kernel {move}. Put the 1 where the pixel should come FROM.")
+
+
+def _edge_images(side=EDGE_SIDE):
+    """Step edges as float32 0/1 images: flat, vertical, horizontal and the two diagonals."""
+    rows, columns = np.indices((side, side))
+    middle = side // 2
+    masks = {"flat": rows >= 0, "vertical": columns >= middle, "horizontal": rows >= middle,
+             "diagonal": columns >= rows, "anti-diagonal": rows + columns >= side - 1}
+    return {name: mask.astype(np.float32) for name, mask in masks.items()}
+
+
+def diagonal_kernel(kernel):
+    """Check a 3x3 kernel that responds to diagonal step edges but hardly to vertical or horizontal ones."""
+    exercise = "diagonal_kernel"
+    if _unanswered(kernel):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    kernel = _as_kernel(exercise, kernel)
+    if isinstance(kernel, Result):
+        return kernel
+    scale = float(np.abs(kernel).sum())
+    if scale == 0:
+        return _report(exercise, HINT, "all weights are 0: the response is 0 everywhere.")
+    strength = {name: float(np.abs(conv.corr2d(image, kernel)).max())
+                for name, image in _edge_images().items()}
+    if strength["flat"] > TOLERANCE * scale:
+        return _report(exercise, HINT, f"the weights sum to {kernel.sum():g}, so a flat area of "
+                                       "brightness b gives that times b instead of 0: make them sum to 0.")
+    diagonal = max(strength["diagonal"], strength["anti-diagonal"])
+    if diagonal <= TOLERANCE * scale:
+        return _report(exercise, HINT, "your kernel does not respond to diagonal edges at all.")
+    straight = [(name, strength[name] / diagonal, axis) for name, axis in
+                (("vertical", "column"), ("horizontal", "row"))]
+    too_strong = [(name, share, axis) for name, share, axis in straight if share > STRAIGHT_EDGE_LIMIT]
+    if not too_strong:
+        largest = max(share for _, share, _ in straight)
+        if largest <= TOLERANCE:
+            return _report(exercise, CORRECT, "every row and column of weights sums to 0, so flat areas, "
+                                              "vertical and horizontal edges give 0.")
+        return _report(exercise, CORRECT, f"vertical and horizontal edges get only {largest:.0%} of its "
+                                          "diagonal response.")
+    details = "; ".join(f"to {name} edges at {share:.0%} of that (make each {axis} of weights sum to 0)"
+                        for name, share, axis in too_strong)
+    return _report(exercise, HINT, f"it finds diagonal edges, but also responds {details}. "
+                                   "A diagonal Sobel kernel does this.")
+
+
+# ---------------------------------------------------------------- 02_convolution
+
+def conv_output_size(answer):
+    """Check the output size of a 32x32 input, 5x5 kernel, valid padding, stride 2."""
+    size, kernel_size, stride = 32, 5, 2
+    return _check_number("conv_output_size", answer, conv.output_size(size, kernel_size, "valid", stride),
+                         "the formula is floor((n - k) / s) + 1: a window that would hang off the edge "
+                         "is not used.", [
+                             (conv.output_size(size, kernel_size, "valid", 1), "that is for stride 1: "
+                                                                               "divide by the stride."),
+                             (conv.output_size(size, kernel_size, "same", stride),
+                              "that is same padding; valid padding adds no border."),
+                             ((size - kernel_size) / stride, "you forgot the + 1 (the first window)."),
+                             ((size - kernel_size) // stride, "you forgot the + 1 (the first window)."),
+                             (math.ceil((size - kernel_size) / stride) + 1,
+                              "you rounded up: the formula takes the floor."),
+                             ((size - kernel_size) / stride + 1, "round down: a window cannot start "
+                                                                 "halfway between pixels."),
+                             (size - kernel_size, "that is n - k: divide by the stride and add 1."),
+                         ], "use floor((n + 2p - k) / s) + 1 with p = 0.")
+
+
+def conv_output_shape(answer):
+    """Check the output shape of Conv2D(16, 3, strides=2, padding="same") on a (64, 64, 3) input."""
+    exercise = "conv_output_shape"
+    size, channels, num_filters, kernel_size, stride = 64, 3, 16, 3, 2
+    if _unanswered(answer):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    if hasattr(answer, "__len__") and len(answer) == 4 and answer[0] is None:
+        return _report(exercise, HINT, "leave out the batch axis: give (height, width, channels).")
+    shape = _as_numbers(answer, 3)
+    if shape is None:
+        return _report(exercise, HINT, f"expected a tuple (height, width, channels), got {answer!r}.")
+    height, width, out_channels = shape
+    expected_side = conv.output_size(size, kernel_size, "same", stride)
+    if (height, width, out_channels) == (expected_side, expected_side, num_filters):
+        return _report(exercise, CORRECT, "same padding gives ceil(n / s) per side, and one channel "
+                                          "per filter.")
+    problems = []
+    if (height, width) != (expected_side, expected_side):
+        sides = {conv.output_size(size, kernel_size, "valid", stride): "that is valid padding",
+                 size: "you forgot the stride", conv.output_size(size, kernel_size): "that is valid "
+                       "padding with stride 1"}
+        problems.append(f"height and width: {sides.get(height, 'same padding gives ceil(n / stride)')}")
+    if out_channels != num_filters:
+        reason = "that is the input's channel count" if out_channels == channels else "check them"
+        problems.append(f"channels: {reason}; the output has one channel per filter")
+    return _report(exercise, HINT, "; ".join(problems) + ".")
+
+
+def conv_params(answer):
+    """Check the parameter count of Conv2D(32, 3) on an RGB image."""
+    kernel_size, channels, num_filters = 3, 3, 32
+    expected = params.conv2d_params(kernel_size, channels, num_filters)
+    image_mistakes = [(expected * pixels, "the count does not depend on the image size: the same weights "
+                                          "are used at every position.") for pixels in (32 * 32, 28 * 28)]
+    return _check_number("conv_params", answer, expected,
+                         "each filter has one 3x3x3 kernel and one bias: (k * k * C_in + 1) * F.", [
+                             (params.conv2d_params(kernel_size, channels, num_filters, use_bias=False),
+                              "you forgot the bias: one per filter."),
+                             (params.conv2d_params(kernel_size, 1, num_filters),
+                              "an RGB image has 3 input channels; each filter has a kernel for each."),
+                             (params.conv2d_params(kernel_size, 1, num_filters, use_bias=False),
+                              "an RGB image has 3 input channels, and each filter has a bias."),
+                             (params.conv2d_params(kernel_size, channels, num_filters, use_bias=False) + 1,
+                              "each filter has its own bias, not one for the whole layer."),
+                             (params.conv2d_params(kernel_size, channels, 1),
+                              "that is one filter: the layer has 32."),
+                         ] + image_mistakes, "use (k * k * C_in + 1) * F.")
+
+
+def same_padding_corner(answer):
+    """Check the bottom-right value of corr2d(EXAMPLE_IMAGE, EXAMPLE_KERNEL, padding="same")."""
+    expected = conv.corr2d(EXAMPLE_IMAGE, EXAMPLE_KERNEL, padding="same")[-1, -1]
+    return _check_number("same_padding_corner", answer, expected,
+                         "the window centred on the corner pixel hangs over the zero border, so only "
+                         "four image pixels count.", [
+                             (conv.corr2d(EXAMPLE_IMAGE, EXAMPLE_KERNEL)[-1, -1],
+                              "that is the valid output's corner (window wholly inside the image), or "
+                              "OpenCV's mirrored border. Same padding centres the window on the corner "
+                              "pixel and fills the outside with zeros."),
+                             (conv.conv2d(EXAMPLE_IMAGE, EXAMPLE_KERNEL, padding="same")[-1, -1],
+                              "you flipped the kernel (true convolution): Keras and corr2d do not flip."),
+                         ], "centre the 3x3 window on the bottom-right pixel, treat everything outside "
+                            "the image as 0, multiply by the kernel and add.")
+
+
+def same_padding_split(answer):
+    """Check the (top, bottom) zero rows that same padding adds for a 2x2 kernel on 5 rows."""
+    exercise = "same_padding_split"
+    if _unanswered(answer):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    split = _as_numbers(answer, 2)
+    if split is None:
+        return _report(exercise, HINT, f"expected a pair (top, bottom), got {answer!r}.")
+    top, bottom = conv.padding_amounts(5, 2, "same")
+    mistakes = {(bottom, top): "right total, wrong side: Keras/TensorFlow put the odd extra row at the "
+                               "bottom (and the odd column on the right).",
+                (1, 1): "one row on each side makes the input 7 tall and the output 6 rows, one too many.",
+                (0, 0): "that is valid padding: the output would lose a row."}
+    if split == (top, bottom):
+        return _report(exercise, CORRECT, "a 2x2 kernel needs one extra row in total, and an odd row "
+                                          "goes at the bottom, as in TensorFlow.")
+    if any(value != int(value) for value in split):
+        return _report(exercise, HINT, "padding comes in whole rows.")
+    return _report(exercise, HINT, mistakes.get(split, "same padding keeps 5 rows: add exactly as many "
+                                                       "zero rows as the kernel needs beyond the first."))
+
+
+# ---------------------------------------------------------------- 03_pooling
+
+def _pooling_hint(result, grid):
+    """Name the likely mistake when result is not the 2x2 max pooling of grid, or return None."""
+    windows = grid.reshape(grid.shape[0] // 2, 2, grid.shape[1] // 2, 2)
+    if result.shape == (grid.shape[0] - 1, grid.shape[1] - 1):
+        return "the windows overlap (stride 1): pooling moves by the pool size, 2."
+    if result.shape != pooling.max_pool2d(grid, 2).shape:
+        return f"2x2 windows with stride 2 halve each side: got shape {result.shape}."
+    if np.allclose(result, windows.mean(axis=(1, 3))):
+        return "those are averages (average pooling): keep the largest value of each window."
+    if np.allclose(result, windows.min(axis=(1, 3))):
+        return "you kept the smallest value of each window: keep the largest."
+    if np.allclose(result.T, pooling.max_pool2d(grid, 2)):
+        return "rows and columns are swapped."
+    return None
+
+
+def max_pool_by_hand(answer):
+    """Check the 2x2, stride-2 max pooling of POOL_GRID, worked out by hand."""
+    exercise = "max_pool_by_hand"
+    if _unanswered(answer):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    result = _as_array(answer)
+    if result is None:
+        return _report(exercise, HINT, f"expected a 2x2 array or nested list of numbers, got {answer!r}.")
+    expected = pooling.max_pool2d(POOL_GRID, 2)
+    if result.shape == expected.shape and np.array_equal(result, expected):
+        return _report(exercise, CORRECT, "each output is the maximum of one 2x2 window.")
+    hint = _pooling_hint(result, POOL_GRID) if result.ndim == 2 else "expected a 2x2 array."
+    if hint is None:
+        wrong = np.argwhere(result != expected)
+        hint = (f"wrong values: {len(wrong)} of 4, the first in row {wrong[0][0]}, column "
+                f"{wrong[0][1]}. Which four grid values does that window cover?")
+    return _report(exercise, HINT, hint)
+
+
+def max_pool(function):
+    """Check a learner's my_max_pool(image): 2x2 max pooling, stride 2, of an (H, W) array."""
+    exercise = "max_pool"
+    if _unanswered(function):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    if not callable(function):
+        return _report(exercise, HINT, f"pass the function itself, not {type(function).__name__}.")
+    rng = np.random.default_rng(0)
+    cases = [("the 4x4 grid", POOL_GRID),
+             ("a 5x7 image (odd sizes round down)", rng.integers(0, 100, (5, 7))),
+             ("a 6x4 image of negative numbers", rng.integers(-100, -1, (6, 4)))]
+    for description, image in cases:
+        try:
+            result = function(image.copy())
+        except Exception as error:  # a learner's bug, reported as a hint instead of a traceback
+            return _report(exercise, HINT, f"on {description} your function raised "
+                                           f"{type(error).__name__}: {error}")
+        if _unanswered(result):
+            return _report(exercise, NOT_ATTEMPTED, "my_max_pool returns None: write its body and "
+                                                    "return the pooled array.")
+        result = _as_array(result)
+        if result is None:
+            return _report(exercise, HINT, f"on {description} it returned {type(result).__name__}, "
+                                           "not an array of numbers.")
+        expected = pooling.max_pool2d(image, 2)
+        if result.shape == expected.shape and np.array_equal(result, expected):
+            continue
+        if result.shape == expected.shape[::-1] != expected.shape:
+            return _report(exercise, HINT, f"on {description} the output's height and width are "
+                                           "swapped: loop over rows for the height.")
+        if result.shape != expected.shape and result.shape == (-(-image.shape[0] // 2),
+                                                               -(-image.shape[1] // 2)):
+            return _report(exercise, HINT, f"on {description} it keeps the last, incomplete window: "
+                                           "pooling drops a leftover row or column.")
+        if image.max() < 0 and np.all(result == 0):
+            return _report(exercise, HINT, "on negative numbers it returns 0s: start each maximum from "
+                                           "the window's own values, not from 0.")
+        cropped = image[:expected.shape[0] * 2, :expected.shape[1] * 2]
+        hint = _pooling_hint(result, cropped) if result.ndim == 2 else None
+        return _report(exercise, HINT, f"on {description}: {hint or 'some values differ from the maxima.'}")
+    return _report(exercise, CORRECT, "it matches pooling.max_pool2d on square, odd-sized and negative "
+                                      "inputs.")
+
+
+def pooled_size(answer):
+    """Check (valid, same) output sizes of 3x3 max pooling with stride 2 on a 26x26 map."""
+    exercise, size, pool_size, stride = "pooled_size", 26, 3, 2
+    if _unanswered(answer):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    sizes = _as_numbers(answer, 2)
+    if sizes is None:
+        return _report(exercise, HINT, f"expected a pair (valid size, same size), got {answer!r}.")
+    valid, same = (conv.output_size(size, pool_size, padding, stride) for padding in ("valid", "same"))
+    if sizes == (valid, same):
+        return _report(exercise, CORRECT, "valid gives floor((n - k) / s) + 1 and same ceil(n / s).")
+    if sizes == (same, valid):
+        return _report(exercise, HINT, "the two are swapped: same padding never gives the smaller one.")
+    problems = []
+    if sizes[0] != valid:
+        problems.append({size / stride: "valid: n / s ignores the 3-wide window, which must fit",
+                         (size - pool_size) / stride + 1: "valid: round down",
+                         conv.output_size(size, pool_size): "valid: that is stride 1"}.get(
+            sizes[0], "valid: use floor((n - k) / s) + 1"))
+    if sizes[1] != same:
+        problems.append("same: the output is ceil(n / s), whatever the window size")
+    return _report(exercise, HINT, "; ".join(problems) + ".")
+
+
+def global_pool_size(answer):
+    """Check how many values GlobalMaxPooling2D outputs for a (5, 5, 64) feature map."""
+    side, channels = 5, 64
+    return _check_number("global_pool_size", answer, channels,
+                         "global pooling keeps one value per channel, the maximum over the whole map.", [
+                             (1, "global pooling keeps one value per channel, not one in total."),
+                             (side * side, "global pooling keeps one value per channel, not per position."),
+                             (side * side * channels, "that is Flatten, which keeps every value."),
+                             (conv.output_size(side, 2, "valid", 2) ** 2 * channels,
+                              "that is MaxPooling2D(2); global pooling pools the whole map at once."),
+                         ], "a global pooling window covers a channel's whole map.")
+
+
+# ---------------------------------------------------------------- 04_mnist_cnn
+
+def _conv_pool_side(side, stages):
+    """Side after `stages` of 3x3 valid convolution and 2x2 max pooling."""
+    for _ in range(stages):
+        side = conv.output_size(conv.output_size(side, 3), 2, "valid", 2)
+    return side
+
+
+def lenet_dense_input(answer):
+    """Check the input size of lenet_cnn's first Dense layer (after two conv/pool stages, 16 filters)."""
+    side = _conv_pool_side(MNIST_SIDE, 2)
+    after_first = _conv_pool_side(MNIST_SIDE, 1)
+    return _check_number("lenet_dense_input", answer, side * side * 16,
+                         "the side goes 28 -> 26 -> 13 -> 11 -> 5, and flatten keeps all 16 channels.", [
+                             (conv.output_size(MNIST_SIDE, 3) ** 2, "26x26x1 is the seed material's "
+                                                                     "mistake: there are two conv/pool "
+                                                                     "stages and 16 channels after them."),
+                             (after_first ** 2 * 16, "that is after one conv/pool stage: there are two."),
+                             (conv.output_size(after_first, 3) ** 2 * 16, "you forgot the second pooling."),
+                             (side * side, "you forgot the channels: flatten keeps all 16 feature maps."),
+                             (side * side * 6, "the second convolution has 16 filters, not 6."),
+                             (MNIST_SIDE ** 2, "that is the raw image: the convolutions and poolings "
+                                               "shrink it first."),
+                         ], "follow the size through conv (valid), pool, conv, pool, then multiply "
+                            "height x width x channels.")
+
+
+def lenet_params(answer):
+    """Check the total parameter count of models.lenet_cnn() (conv 6 and 16, dense 128, output 10)."""
+    flat = _conv_pool_side(MNIST_SIDE, 2) ** 2 * 16
+    layers = [params.conv2d_params(3, 1, 6), params.conv2d_params(3, 6, 16),
+              params.dense_params(flat, 128), params.dense_params(128, 10)]
+    no_bias = [params.conv2d_params(3, 1, 6, False), params.conv2d_params(3, 6, 16, False),
+               params.dense_params(flat, 128, False), params.dense_params(128, 10, False)]
+    seed_flat = conv.output_size(MNIST_SIDE, 3) ** 2
+    return _check_number("lenet_params", answer, sum(layers),
+                         "the layers have 60 + 880 + 51,328 + 1,290; dropout, pooling and flatten "
+                         "have none.", [
+                             (sum(no_bias), "you forgot the biases (one per filter or unit)."),
+                             (sum(layers) - layers[2] + params.dense_params(seed_flat, 128),
+                              "dense1's input is not 26x26x1 (the seed's mistake): follow the size "
+                              "through both conv/pool stages."),
+                             (layers[2], "that is dense1 alone: add the other layers."),
+                             (layers[0] + layers[1], "those are the convolutions alone: add the dense "
+                                                     "layers."),
+                             (sum(layers[:3]), "you left out the output layer."),
+                         ], "add up conv1, conv2, dense1 and output: (k*k*C_in + 1)*F for convolutions, "
+                            "inputs*units + units for dense layers.")
+
+
+def batchnorm_conv_params(answer):
+    """Check the parameter count of block2_conv in mnist_fast(width=48): 3x3, 48 -> 96 channels, no bias."""
+    width = 48
+    expected = params.conv2d_params(3, width, 2 * width, use_bias=False)
+    return _check_number("batchnorm_conv_params", answer, expected,
+                         "a 3x3x48 kernel per filter, 96 filters, and no bias: batch normalisation's "
+                         "shift replaces it.", [
+                             (params.conv2d_params(3, width, 2 * width), "this layer has use_bias=False: "
+                                                                         "batch normalisation right after "
+                                                                         "adds the shift."),
+                             (params.conv2d_params(3, 1, 2 * width, use_bias=False),
+                              "each filter spans all the input channels of block1's output."),
+                             (params.conv2d_params(3, 32, 64, use_bias=False),
+                              "that is the default width 32: the question asks for width 48."),
+                             (4 * 2 * width, "that is block2_bn (4 numbers per channel), not the "
+                                             "convolution."),
+                             (params.conv2d_params(3, 2 * width, 4 * width, use_bias=False),
+                              "that is block3_conv."),
+                         ], "block2 turns w channels into 2w; count kernel height x width x input "
+                            "channels x filters, and check use_bias.")
+
+
+def validation_size(answer):
+    """Check how many MNIST training images remain for fitting with a validation fraction of 0.2."""
+    fraction = 0.2
+    held_out = int(round(MNIST_TRAIN_IMAGES * fraction))  # as training.split_validation rounds
+    return _check_number("validation_size", answer, MNIST_TRAIN_IMAGES - held_out,
+                         "the validation images come out of the 60,000 training images.", [
+                             (held_out, "that is the validation set: the question asks for the rest."),
+                             (MNIST_TRAIN_IMAGES - round(MNIST_TRAIN_IMAGES * 0.1),
+                              "that is the 0.1 split the notebook uses: the question is about 0.2."),
+                             (MNIST_TRAIN_IMAGES - held_out - 10_000, "the test set is separate: it is "
+                                                                      "not part of the 60,000."),
+                         ], "hold out fraction x 60,000 images; the model trains on the rest.")
+
+
+def _loss_name(answer):
+    """Return a loss given as a string or a Keras loss object/class as a lower-case name without _."""
+    if isinstance(answer, str):
+        name = answer
+    else:  # a Keras Loss object has .name; a loss class or function has __name__
+        candidates = (getattr(answer, "name", None), getattr(answer, "__name__", None))
+        name = next((value for value in candidates if isinstance(value, str)), type(answer).__name__)
+    return name.lower().replace("_", "").replace(" ", "")
+
+
+def onehot_loss(answer):
+    """Check the loss for one-hot labels: categorical cross-entropy."""
+    exercise = "onehot_loss"
+    if _unanswered(answer):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    name = _loss_name(answer)
+    if name == "categoricalcrossentropy":
+        return _report(exercise, CORRECT, "it compares the predicted probabilities with the one-hot "
+                                          "vector.")
+    hints = {"sparsecategoricalcrossentropy": "the sparse version expects integer labels such as "
+                                              "5, not one-hot vectors.",
+             "binarycrossentropy": "binary cross-entropy treats each output as its own yes/no "
+                                   "question; these ten classes exclude each other.",
+             "meansquarederror": "squared error learns slowly with softmax outputs; use a "
+                                 "cross-entropy.",
+             "mse": "squared error learns slowly with softmax outputs; use a cross-entropy."}
+    return _report(exercise, HINT, hints.get(name, f"{answer!r} is not the loss for one-hot labels: "
+                                                   "look at the labels cell of this notebook."))
+
+
+# ---------------------------------------------------------------- 05_cifar10
+
+def overfitting_fix(answer):
+    """Check the choice among OVERFITTING_OPTIONS for 99% training but 70% validation accuracy."""
+    exercise = "overfitting_fix"
+    if _unanswered(answer):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    choice = str(answer).strip().lower().rstrip(")")
+    hints = {"a": "more epochs let the model memorise the training images even better.",
+             "c": "a wider layer adds parameters, which makes memorising easier.",
+             "d": "dropout fights overfitting; removing it makes things worse."}
+    if choice == "b":
+        return _report(exercise, CORRECT, "augmentation shows a slightly different image every epoch, "
+                                          "so pixels cannot be memorised.")
+    letters = ", ".join(OVERFITTING_OPTIONS)
+    return _report(exercise, HINT, hints.get(choice, f"answer with one letter ({letters}), got {answer!r}."))
+
+
+def seed_dense_params(answer):
+    """Check dense1's parameters in seed_cifar10_cnn on LARGER_SIDE photos: three same conv + pool stages."""
+    side, valid_side = LARGER_SIDE, LARGER_SIDE
+    for _ in range(3):  # 2x2 convolutions, then 2x2 pooling
+        side = conv.output_size(conv.output_size(side, 2, "same"), 2, "valid", 2)
+        valid_side = conv.output_size(conv.output_size(valid_side, 2), 2, "valid", 2)
+    flat = side * side * 64
+    return _check_number("seed_dense_params", answer, params.dense_params(flat, 500),
+                         "the convolutions keep their weights, but dense1 sees a map four times "
+                         "larger: its weights grow with the image.", [
+                             (params.dense_params(flat // 4, 500), "that is for the 32x32 photos: the "
+                                                                   "maps before flatten grow with the "
+                                                                   "image."),
+                             (params.dense_params(flat, 500, use_bias=False), "you forgot the 500 biases."),
+                             (params.dense_params(valid_side ** 2 * 64, 500),
+                              "that is with valid padding: these convolutions use same padding."),
+                             (params.dense_params(4 * flat, 500), "there are three poolings, not two."),
+                             (params.dense_params(LARGER_SIDE ** 2 * 3, 500),
+                              "that is a dense layer on the raw image: count after the three stages."),
+                             (params.dense_params(flat // 2, 500), "the last convolution has 64 "
+                                                                   "filters."),
+                         ], "flatten size after three conv/pool stages, times 500, plus 500.")
+
+
+def batch_megabytes(answer):
+    """Check the size in MB (10**6 bytes) of one batch of BATCH_IMAGES CIFAR-10 images in float32."""
+    values = BATCH_IMAGES * CIFAR_SIDE * CIFAR_SIDE * 3
+    expected = values * 4 / MEGABYTE
+    return _check_number("batch_megabytes", answer, expected,
+                         "128 x 32 x 32 x 3 values, 4 bytes each: scaling inside the model costs "
+                         "almost nothing.", [
+                             (values / MEGABYTE, "that is uint8 (1 byte per value): float32 takes 4."),
+                             (values * 8 / MEGABYTE, "that is float64 (8 bytes per value): Keras "
+                                                     "computes in float32."),
+                             (values * 4 / MEGABYTE / 3, "you forgot the 3 colour channels."),
+                             (values * 4 / 2 ** 20, "that is in MiB (2**20 bytes): the notebook uses "
+                                                    "MB = 1,000,000 bytes."),
+                             (values * 4, "that is in bytes: divide by 1,000,000."),
+                             (CIFAR_TRAIN_IMAGES * CIFAR_SIDE * CIFAR_SIDE * 3 * 4 / MEGABYTE,
+                              "that is the whole training set: the model scales one batch at a time."),
+                         ], "images x height x width x channels x bytes per value, over 1,000,000.",
+                         tolerance=0.005 * expected)
+
+
+def smoothed_target(answer):
+    """Check the target probability Keras gives the true class with label_smoothing=0.1 and 10 classes."""
+    smoothing, num_classes = 0.1, 10
+    expected = 1 - smoothing + smoothing / num_classes  # keras: y * (1 - e) + e / K
+    return _check_number("smoothed_target", answer, expected,
+                         "Keras takes 0.1 away from the true class and spreads it over all 10 "
+                         "classes, the true one included.", [
+                             (1 - smoothing, "Keras spreads the removed 0.1 over ALL classes, the true "
+                                             "one included, so the true class gets a share back."),
+                             (smoothing / num_classes, "that is each wrong class's target."),
+                             (smoothing, "that is the amount taken away, not the target."),
+                             (1, "that is the target without smoothing."),
+                         ], "target = y * (1 - smoothing) + smoothing / num_classes.", tolerance=1e-3)
+
+
+def width_doubling_factor(answer):
+    """Check how many times more weights block2b_conv has at width 64 than at width 32."""
+    narrow = params.conv2d_params(3, 64, 64, use_bias=False)  # block2b: 2w -> 2w channels
+    wide = params.conv2d_params(3, 128, 128, use_bias=False)
+    return _check_number("width_doubling_factor", answer, wide / narrow,
+                         "both the input channels and the filters double, so the weights grow by the "
+                         "square of two.", [
+                             (2, "the filters double, but so do the input channels of each filter."),
+                             (8, "only two things double: input channels and filters, not the kernel."),
+                         ], "weights = k * k * C_in * F: see which factors change.", tolerance=0.01)
+
+
+# ---------------------------------------------------------------- 06_what_cnns_learn
+
+def feature_map_shape(answer):
+    """Check the shape of block2_relu's output in mnist_fast built for LARGER_SIDE x LARGER_SIDE images."""
+    exercise = "feature_map_shape"
+    if _unanswered(answer):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    if hasattr(answer, "__len__") and len(answer) == 4 and answer[0] in (None, 1):
+        return _report(exercise, HINT, "leave out the batch axis: give (height, width, channels).")
+    shape = _as_numbers(answer, 3)
+    if shape is None:
+        return _report(exercise, HINT, f"expected a tuple (height, width, channels), got {answer!r}.")
+
+    def block2_side(side, padding):
+        after_block1 = conv.output_size(conv.output_size(side, 3, padding), 2, "valid", 2)
+        return conv.output_size(after_block1, 3, padding)
+
+    side, channels = block2_side(LARGER_SIDE, "same"), 2 * MNIST_FAST_WIDTH
+    if shape == (side, side, channels):
+        return _report(exercise, CORRECT, "block1's pooling halves the image, and block2's same-padded "
+                                          "convolution keeps that size with twice the channels.")
+    sides = {LARGER_SIDE: "block1_pool comes before block2: it halves the height and width",
+             side // 2: "that is after block2_pool; block2_relu comes before it",
+             block2_side(LARGER_SIDE, "valid"): "that is with valid padding: these convolutions use "
+                                                "same padding",
+             block2_side(MNIST_SIDE, "same"): "that is for the 28x28 digits: the question is about "
+                                              "64x64 images"}
+    problems = []
+    if shape[:2] != (side, side):
+        problems.append(f"height and width: {sides.get(shape[0], 'follow the image through block1')}")
+    if shape[2] != channels:
+        reason = ("that is block1's width" if shape[2] == MNIST_FAST_WIDTH else
+                  "that is block3's width" if shape[2] == 4 * MNIST_FAST_WIDTH else "check them")
+        problems.append(f"channels: {reason}; block2 has one channel per filter of block2_conv")
+    return _report(exercise, HINT, "; ".join(problems) + ".")
+
+
+def first_layer_weights(answer):
+    """Check the number of weights in cifar10_fast's block1_conv (3x3 kernels on RGB, no bias)."""
+    expected = params.conv2d_params(3, 3, CIFAR_FAST_WIDTH, use_bias=False)
+    return _check_number("first_layer_weights", answer, expected,
+                         "each of the filters is a 3x3 kernel on all 3 colour channels, and batch "
+                         "normalisation makes a bias unnecessary.", [
+                             (params.conv2d_params(3, 3, CIFAR_FAST_WIDTH), "this layer has no bias "
+                                                                            "(use_bias=False): "
+                                                                            "block1_bn adds the shift."),
+                             (params.conv2d_params(3, 1, CIFAR_FAST_WIDTH, use_bias=False),
+                              "that is for one channel, like MNIST: CIFAR-10 photos have 3."),
+                             (params.conv2d_params(3, 3, 1, use_bias=False), "that is one filter: the "
+                                                                             "plot shows all of them."),
+                             (4 * CIFAR_FAST_WIDTH, "that is block1_bn (4 numbers per channel)."),
+                         ], "kernel height x width x input channels x filters; print "
+                            "cifar_model.get_layer('block1_conv').kernel.shape.")
+
+
+def _receptive_field(layers):
+    """Receptive field width after a chain of (name, size, stride) layers: r += (size - 1) * jump."""
+    size, jump = 1, 1
+    for _, window, stride in layers:
+        size, jump = size + (window - 1) * jump, jump * stride
+    return size
+
+
+def receptive_field_size(answer):
+    """Check the receptive field width (pixels) of one position of cifar10_fast's block3b_conv."""
+    expected = _receptive_field(CIFAR_FAST_LAYERS)
+    no_jump = 1 + sum(window - 1 for _, window, _ in CIFAR_FAST_LAYERS)
+    return _check_number("receptive_field_size", answer, expected,
+                         "each layer adds (size - 1) x the step between neighbouring positions, and "
+                         "every pooling doubles that step.", [
+                             (no_jump, "each pooling doubles the step between neighbouring positions: "
+                                       "later 3x3 kernels add 2 x step pixels, not 2."),
+                             (_receptive_field(CIFAR_FAST_LAYERS[:-1]), "that is block3a_conv: "
+                                                                        "block3b_conv adds one more "
+                                                                        "3x3 kernel."),
+                             (_receptive_field(CIFAR_FAST_LAYERS + (("block3_pool", 2, 2),)),
+                              "that is after block3_pool: stop at block3b_conv."),
+                             (CIFAR_SIDE, "not every position sees the whole photo: work it out layer "
+                                          "by layer."),
+                         ], "start at 1 pixel and step 1; each layer adds (size - 1) x step, and a "
+                            "stride multiplies the step.")

@@ -1,0 +1,152 @@
+"""Worked solutions to the notebooks' exercises (spoilers: try the exercises first).
+
+``SOLUTIONS`` maps each exercise (a check name in ``cnnlab.check``) to the
+variable its notebook cell passes to the check and the code that sets it. The
+code replaces the placeholder in the exercise cell; it uses only NumPy (``np``)
+besides plain Python. ``tests/test_check.py`` runs every solution through its
+check, and ``scripts/make_solutions.py`` writes copies of the notebooks with the
+solutions filled in.
+"""
+
+import numpy as np
+
+SOLUTIONS = {
+    # 01_filters
+    "grayscale_pixel": ("gray_value", """
+red, green, blue = 200, 100, 50
+gray_value = 0.299 * red + 0.587 * green + 0.114 * blue  # green counts most; rounds to the uint8 value
+"""),
+    "sobel_response": ("sobel_value", """
+# Right column minus left column, row by row, with the rows weighted 1, 2, 1.
+sobel_value = 1 * (90 - 10) + 2 * (110 - 20) + 1 * (130 - 30)
+"""),
+    "shift_kernel": ("shift_kernel", """
+# Correlation copies the pixel under the 1, here each pixel's left neighbour: the picture moves right.
+shift_kernel = np.array([[0, 0, 0],
+                         [1, 0, 0],
+                         [0, 0, 0]], dtype=np.float32)
+"""),
+    "diagonal_kernel": ("diagonal_kernel", """
+# Every row and every column sums to 0, so flat areas, vertical and horizontal edges all give 0.
+diagonal_kernel = np.array([[ 2, -1, -1],
+                            [-1,  2, -1],
+                            [-1, -1,  2]], dtype=np.float32)
+"""),
+    # 02_convolution
+    "conv_output_size": ("output_length", """
+output_length = (32 - 5) // 2 + 1  # floor((n - k) / s) + 1
+"""),
+    "conv_output_shape": ("output_shape", """
+side = -(-64 // 2)  # same padding: ceil(n / s), whatever the kernel size
+output_shape = (side, side, 16)  # one output channel per filter
+"""),
+    "conv_params": ("parameter_count", """
+parameter_count = (3 * 3 * 3 + 1) * 32  # a 3x3x3 kernel and one bias per filter
+"""),
+    "same_padding_corner": ("corner_value", """
+# The 3x3 window centred on the bottom-right pixel; outside the image, same padding puts zeros.
+window = np.array([[2, 2, 0],
+                   [0, 1, 0],
+                   [0, 0, 0]])
+example_kernel = np.array([[0, 1, 2],
+                           [2, 2, 0],
+                           [0, 1, 2]])
+corner_value = (window * example_kernel).sum()
+"""),
+    "same_padding_split": ("padding_rows", """
+# A 2x2 kernel fits 4 times in 5 rows; one extra row gives 5 outputs. The odd row goes at the bottom.
+padding_rows = (0, 1)
+"""),
+    # 03_pooling
+    "max_pool_by_hand": ("pooled_by_hand", """
+pooled_by_hand = [[max(1, 3, 4, 6), max(2, 9, 5, 7)],
+                  [max(8, 0, 3, 3), max(1, 2, 4, 4)]]
+"""),
+    "max_pool": ("my_max_pool", """
+def my_max_pool(image):
+    \"\"\"Return the 2x2, stride-2 max pooling of an (H, W) array.\"\"\"
+    rows, columns = image.shape[0] // 2, image.shape[1] // 2  # round down: a leftover row is dropped
+    output = np.empty((rows, columns), dtype=image.dtype)
+    for row in range(rows):
+        for column in range(columns):
+            output[row, column] = image[2 * row:2 * row + 2, 2 * column:2 * column + 2].max()
+    return output
+"""),
+    "pooled_size": ("pooled_sizes", """
+valid_size = (26 - 3) // 2 + 1  # floor((n - k) / s) + 1: the last window must fit
+same_size = -(-26 // 2)  # ceil(n / s)
+pooled_sizes = (valid_size, same_size)
+"""),
+    "global_pool_size": ("global_values", """
+global_values = 64  # one maximum per channel, taken over the whole 5x5 map
+"""),
+    # 04_mnist_cnn
+    "lenet_dense_input": ("dense_inputs", """
+side = 28
+for stage in range(2):  # 3x3 valid convolution (loses 2), then 2x2 pooling (halves, rounding down)
+    side = (side - 2) // 2
+dense_inputs = side * side * 16  # 16 feature maps from the second convolution
+"""),
+    "lenet_params": ("lenet_total", """
+lenet_total = ((3 * 3 * 1 + 1) * 6        # conv1
+               + (3 * 3 * 6 + 1) * 16     # conv2
+               + 5 * 5 * 16 * 128 + 128   # dense1, on the flattened 5x5x16 maps
+               + 128 * 10 + 10)           # output
+"""),
+    "batchnorm_conv_params": ("block2_params", """
+block2_params = 3 * 3 * 48 * 96  # 48 -> 96 channels; use_bias=False: batch norm adds the shift
+"""),
+    "validation_size": ("fit_images", """
+fit_images = 60_000 - round(0.2 * 60_000)
+"""),
+    "onehot_loss": ("loss_name", """
+loss_name = "categorical_crossentropy"
+"""),
+    # 05_cifar10
+    "overfitting_fix": ("fix", """
+fix = "b"  # augmentation: every epoch shows different versions of each image
+"""),
+    "seed_dense_params": ("dense1_params", """
+side = 64 // 2 // 2 // 2  # same padding keeps the size; three 2x2 poolings halve it
+dense1_params = side * side * 64 * 500 + 500  # four times the inputs of the 32x32 model
+"""),
+    "batch_megabytes": ("batch_mb", """
+batch_mb = 128 * 32 * 32 * 3 * 4 / 1_000_000  # images x height x width x channels x 4 bytes
+"""),
+    "smoothed_target": ("true_class_target", """
+smoothing, num_classes = 0.1, 10
+true_class_target = 1 * (1 - smoothing) + smoothing / num_classes
+"""),
+    "width_doubling_factor": ("weight_factor", """
+weight_factor = (3 * 3 * 128 * 128) / (3 * 3 * 64 * 64)  # input channels and filters both double
+"""),
+    # 06_what_cnns_learn
+    "feature_map_shape": ("block2_shape", """
+side = 64 // 2  # block1's same convolution keeps 64; block1_pool halves it
+block2_shape = (side, side, 64)  # block2_conv keeps 32 (same padding) with 2 x 32 filters
+"""),
+    "first_layer_weights": ("block1_weights", """
+block1_weights = 3 * 3 * 3 * 32  # 32 filters of 3x3 on 3 colour channels; no bias before batch norm
+"""),
+    "receptive_field_size": ("field_width", """
+field_width, step = 1, 1
+for size, stride in [(3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1), (3, 1)]:  # block1_conv ... block3b_conv
+    field_width += (size - 1) * step  # a window of `size` positions, `step` pixels apart
+    step *= stride
+"""),
+}
+
+
+def code(exercise):
+    """Return the solution code of one exercise, without leading or trailing blank lines."""
+    if exercise not in SOLUTIONS:
+        raise ValueError(f"no solution for exercise {exercise!r}; known: {', '.join(SOLUTIONS)}")
+    return SOLUTIONS[exercise][1].strip("\n")
+
+
+def answer(exercise):
+    """Run one exercise's solution code and return the value it passes to its check."""
+    variable, _ = SOLUTIONS.get(exercise, (None, None))
+    namespace = {"np": np}
+    exec(code(exercise), namespace)  # trusted code from this module, the same text as in the notebooks
+    return namespace[variable]

@@ -1,0 +1,511 @@
+"""Look inside a trained CNN: first-layer filters, feature maps, top-activating patches, Grad-CAM.
+
+Computations (NumPy arrays out) are kept apart from the ``plot_*`` helpers that
+draw them. Everything runs on Keras 3 with the TensorFlow or the JAX backend:
+sub-models are ``keras.Model`` objects built from the trained model's layers,
+and the one gradient (Grad-CAM) has a small switch per backend.
+
+The helpers expect a chain of layers (a ``keras.Sequential`` model, like all
+cnnlab models), so that "the layers before X" and "the layers after X" are
+well defined.
+"""
+
+import dataclasses
+import pathlib
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from cnnlab import config, data, models, plots, training
+from cnnlab.runtime import backend, keras
+
+layers = keras.layers
+ops = keras.ops
+
+CHECKPOINTS = {"mnist": "mnist_cnn", "cifar10": "cifar10_cnn"}  # names for config.checkpoint_path
+ACTIVATION_BATCH_SIZE = 256
+GRADIENT_BACKENDS = ("tensorflow", "jax")
+PANEL_INCHES = 1.4  # size of one panel in the layer-by-layer figure
+SGD_MOMENTUM = 0.9  # as in notebook 05
+CAM_PANEL_INCHES = 2.0  # Grad-CAM panels are wider: their titles name two classes
+
+# Layers that change no pixel positions at inference time: each output pixel
+# depends on the same input pixel only (augmentation layers are identities then).
+POINTWISE_LAYERS = (layers.Rescaling, layers.BatchNormalization, layers.Activation, layers.ReLU,
+                    layers.Dropout, layers.SpatialDropout2D, layers.RandomFlip, layers.RandomTranslation)
+CONV_LAYERS = (layers.Conv2D, layers.DepthwiseConv2D, layers.SeparableConv2D)
+POOL_LAYERS = (layers.MaxPooling2D, layers.AveragePooling2D)
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How to train a model for this notebook when no checkpoint exists: a short version of 04/05."""
+
+    builder: str
+    notebook: str
+    epochs: int
+    batch_size: int
+    optimizer: str
+    peak_learning_rate: float
+
+
+RECIPES = {
+    # One or two epochs of the notebooks' recipes: good enough to look at, minutes not quarter-hours.
+    "mnist": Recipe("mnist_fast", "04_mnist_cnn", epochs=1, batch_size=128, optimizer="adam",
+                    peak_learning_rate=0.01),
+    "cifar10": Recipe("cifar10_fast", "05_cifar10", epochs=2, batch_size=128, optimizer="sgd",
+                      peak_learning_rate=0.2),
+}
+
+
+# ------------------------------------------------------------------ models to look at
+
+
+def _train_briefly(name, recipe, seed):
+    """Build and train the recipe's model on data set ``name``; return the model and a summary."""
+    (images, labels), _ = data.load(name)
+    training.set_seed(seed)
+    model = models.build(recipe.builder)
+    steps = training.steps_per_epoch(len(images), recipe.batch_size) * training.capped_epochs(recipe.epochs)
+    schedule = training.one_cycle(recipe.peak_learning_rate, steps)
+    if recipe.optimizer == "adam":
+        optimizer = keras.optimizers.Adam(schedule)
+    else:
+        optimizer = keras.optimizers.SGD(schedule, momentum=SGD_MOMENTUM, nesterov=True)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    result = training.train(model, images, labels, epochs=recipe.epochs, batch_size=recipe.batch_size)
+    return model, result
+
+
+def load_or_train(name, checkpoint=None, seed=0):
+    """Load the model notebook 04 (``"mnist"``) or 05 (``"cifar10"``) saved, or else train it briefly.
+
+    Returns ``(model, origin)``: ``origin`` is one sentence saying which of the two happened.
+    Nothing is ever downloaded, and a briefly trained model is not saved, so it never
+    passes for the notebook's fully trained one.
+    """
+    if name not in RECIPES:
+        raise ValueError(f"no model recipe for data set {name!r}; choose one of {sorted(RECIPES)}")
+    recipe = RECIPES[name]
+    path = pathlib.Path(checkpoint or config.checkpoint_path(CHECKPOINTS[name]))
+    if path.is_file():
+        model = keras.models.load_model(path, compile=False)  # inference only: no optimizer needed
+        if model.name != recipe.builder:
+            raise ValueError(f"{path} holds a model named {model.name!r}, not {recipe.builder!r}: "
+                             f"re-run notebook {recipe.notebook} to save it again, or delete the file")
+        return model, f"loaded the model that notebook {recipe.notebook} saved in {path}"
+    model, result = _train_briefly(name, recipe, seed)
+    return model, (f"no checkpoint at {path}, so trained {recipe.builder} here: {result}. "
+                   f"Run notebook {recipe.notebook} first for the fully trained model.")
+
+
+def _check_chain(model):
+    """Raise TypeError unless model is a Sequential model (a plain chain of layers)."""
+    if not isinstance(model, keras.Sequential):
+        raise TypeError(f"cnnlab.visualize needs a keras.Sequential model (a chain of layers); "
+                        f"got {type(model).__name__} {model.name!r}")
+
+
+def _layer_index(model, layer_name):
+    """Position of the named layer in ``model.layers``; ValueError listing the names if absent."""
+    names = [layer.name for layer in model.layers]
+    if layer_name not in names:
+        raise ValueError(f"model {model.name!r} has no layer {layer_name!r}; its layers are {names}")
+    return names.index(layer_name)
+
+
+def _checked_images(model, images, what):
+    """Return images as an array after checking they match the model's input shape (N, ...)."""
+    expected = tuple(model.inputs[0].shape[1:])
+    images = np.asarray(images)
+    if images.ndim != len(expected) + 1 or images.shape[1:] != expected:
+        raise ValueError(f"{what} must have shape (N, {', '.join(map(str, expected))}) for model "
+                         f"{model.name!r}; got shape {images.shape}")
+    return images
+
+
+def _as_tensor(images):
+    """A small batch of images as a float32 backend tensor, for calling a model directly."""
+    return ops.convert_to_tensor(images, dtype="float32")
+
+
+# ------------------------------------------------------------------ first-layer filters
+
+
+def first_conv_kernel(model):
+    """The kernel of the model's first Conv2D layer, float32 of shape (kH, kW, C_in, filters)."""
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            return ops.convert_to_numpy(layer.kernel).astype(np.float32)
+    raise ValueError(f"model {model.name!r} has no Conv2D layer")
+
+
+def filter_images(kernel):
+    """Turn a first-layer kernel (kH, kW, C_in, filters) into one small image per filter.
+
+    One input channel gives (filters, kH, kW) scaled by each filter's largest
+    absolute weight, so values lie in -1..1 with 0 staying 0. Three input
+    channels give RGB images (filters, kH, kW, 3), each filter stretched to
+    0..1 on its own. Per-filter scaling is fair here: the batch normalisation
+    after each convolution divides out a filter's overall size anyway.
+    """
+    kernel = np.asarray(kernel, dtype=np.float32)
+    if kernel.ndim != 4 or kernel.shape[2] not in (1, 3):
+        raise ValueError(f"kernel must have shape (kH, kW, C_in, filters) with C_in 1 or 3; "
+                         f"got shape {kernel.shape}")
+    per_filter = np.moveaxis(kernel, -1, 0)  # (filters, kH, kW, C_in)
+    if kernel.shape[2] == 1:
+        largest = np.abs(per_filter).max(axis=(1, 2, 3), keepdims=True)
+        return (per_filter / np.where(largest > 0, largest, 1))[..., 0]
+    low = per_filter.min(axis=(1, 2, 3), keepdims=True)
+    span = per_filter.max(axis=(1, 2, 3), keepdims=True) - low
+    return (per_filter - low) / np.where(span > 0, span, 1)
+
+
+def plot_filters(kernel, ncols=16, fig=None):
+    """Show every filter of a first-layer kernel as a small image.
+
+    Parameters
+    ----------
+    kernel : array_like, shape (kH, kW, C_in, filters)
+        C_in 1 (shown blue-white-red, 0 white) or 3 (shown as colours).
+    ncols : int
+        Panels per row.
+    fig : matplotlib.figure.Figure, optional
+        Figure to fill; a new one when None.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        One per filter, titled with its index.
+    """
+    images = filter_images(kernel)
+    titles = [str(index) for index in range(len(images))]
+    options = {"interpolation": "nearest"}
+    if images.ndim == 3:  # signed weights: one symmetric colour scale for all
+        options.update(cmap=plots.DIVERGING_CMAP, vmin=-1, vmax=1)
+    count = len(images)
+    if fig is None:
+        rows = -(-count // ncols)
+        fig = plt.figure(figsize=(0.8 * min(ncols, count), 0.95 * rows), layout="constrained")
+    return plots.image_grid(images, titles=titles, ncols=ncols, fig=fig, **options)
+
+
+# ------------------------------------------------------------------ feature maps
+
+
+def activation_model(model, layer_names):
+    """A model from the same input to the outputs of the named layers (one output per name)."""
+    for name in layer_names:
+        _layer_index(model, name)
+    # inputs[0], one tensor rather than a one-item list: Keras warns when a model built on a
+    # list is called on a plain array.
+    return keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names],
+                       name=f"{model.name}_activations")
+
+
+def feature_maps(model, image, layer_names):
+    """Each named layer's output for one image, as a dict name -> float32 array (H, W, C)."""
+    batch = _checked_images(model, np.asarray(image)[None], "image (one image, no batch axis)")
+    outputs = activation_model(model, layer_names)(_as_tensor(batch), training=False)
+    return {name: ops.convert_to_numpy(output)[0] for name, output in zip(layer_names, outputs)}
+
+
+def plot_layer_maps(maps_by_layer, max_channels=8, fig=None):
+    """Show the first channels of several layers' feature maps, one row of panels per layer.
+
+    Parameters
+    ----------
+    maps_by_layer : dict of str -> array_like, shape (H, W, C)
+        As returned by :func:`feature_maps`; H and W may differ between layers.
+    max_channels : int
+        Channels shown per layer.
+    fig : matplotlib.figure.Figure, optional
+        Figure to fill; a new one when None.
+
+    Returns
+    -------
+    dict of str -> list of matplotlib.axes.Axes
+    """
+    if not maps_by_layer:
+        raise ValueError("maps_by_layer is empty: there is nothing to show")
+    if fig is None:
+        fig = plt.figure(figsize=(PANEL_INCHES * max_channels, 1.25 * PANEL_INCHES * len(maps_by_layer)))
+    rows = fig.subfigures(len(maps_by_layer), 1, squeeze=False)[:, 0]
+    drawn = {}
+    for row, (name, maps) in zip(rows, maps_by_layer.items()):
+        drawn[name] = plots.feature_maps(maps, ncols=max_channels, fig=row, max_channels=max_channels)
+        height, width, channels = np.shape(maps)
+        row.suptitle(f"{name}: {height}×{width}, {channels} channels", fontsize="medium")
+    return drawn
+
+
+# ------------------------------------------------------------------ receptive fields and top patches
+
+
+@dataclasses.dataclass(frozen=True)
+class ReceptiveField:
+    """Which input pixels can influence one output position of a layer (along one axis).
+
+    Output position ``i`` sees input pixels ``offset + i * jump`` up to
+    ``offset + i * jump + size - 1``; a negative start means part of the
+    field lies in the zero padding outside the image.
+    """
+
+    size: int
+    jump: int
+    offset: int
+
+    def first_pixel(self, index):
+        """The first input pixel seen by output position ``index``."""
+        return self.offset + index * self.jump
+
+
+def _grow(field, kernel_size, stride, dilation, padding):
+    """The receptive field after one more sliding-window layer (convolution or pooling)."""
+    extent = dilation * (kernel_size - 1) + 1
+    # Keras "same" pads max(extent - stride, 0) in total, the smaller half first
+    # (exact when the input size is a multiple of the stride, as in cnnlab's models).
+    before = max(extent - stride, 0) // 2 if padding == "same" else 0
+    return ReceptiveField(size=field.size + (extent - 1) * field.jump, jump=field.jump * stride,
+                          offset=field.offset - before * field.jump)
+
+
+def receptive_field(model, layer_name):
+    """The receptive field of one output position of ``layer_name`` (square kernels and strides)."""
+    _check_chain(model)
+    field = ReceptiveField(size=1, jump=1, offset=0)
+    for layer in model.layers[:_layer_index(model, layer_name) + 1]:
+        if isinstance(layer, CONV_LAYERS):
+            settings = (layer.kernel_size, layer.strides, layer.dilation_rate)
+        elif isinstance(layer, POOL_LAYERS):
+            settings = (layer.pool_size, layer.strides, (1, 1))
+        elif isinstance(layer, POINTWISE_LAYERS):
+            continue
+        else:
+            raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) before {layer_name!r} has no "
+                             "receptive field cnnlab can compute: only convolution, pooling and "
+                             "pixel-wise layers keep positions")
+        if any(value[0] != value[1] for value in settings):
+            raise ValueError(f"layer {layer.name!r} is not square (kernel, strides, dilation {settings})")
+        field = _grow(field, settings[0][0], settings[1][0], settings[2][0], layer.padding)
+    return field
+
+
+def crop(image, field, row, column):
+    """The input patch (size, size[, C]) seen by output position (row, column); zeros outside the image."""
+    image = np.asarray(image)
+    patch = np.zeros((field.size, field.size) + image.shape[2:], dtype=image.dtype)
+    top, left = field.first_pixel(row), field.first_pixel(column)
+    rows = slice(max(top, 0), min(top + field.size, image.shape[0]))
+    columns = slice(max(left, 0), min(left + field.size, image.shape[1]))
+    patch[rows.start - top:rows.stop - top, columns.start - left:columns.stop - left] = image[rows, columns]
+    return patch
+
+
+@dataclasses.dataclass
+class Strongest:
+    """Per image and channel of one layer: the largest activation and where it is, each (N, C)."""
+
+    values: np.ndarray
+    rows: np.ndarray
+    columns: np.ndarray
+
+
+def strongest_activations(model, images, layer_name, batch_size=ACTIVATION_BATCH_SIZE):
+    """For every image and channel of ``layer_name``: the maximum activation and its position.
+
+    The maximum is taken inside the sub-model, so only (N, C) numbers come
+    back instead of the full (N, H, W, C) maps (1 GB for MNIST's test set at
+    the first layer).
+    """
+    _layer_index(model, layer_name)
+    maps = model.get_layer(layer_name).output
+    if len(maps.shape) != 4:
+        raise ValueError(f"layer {layer_name!r} outputs shape {maps.shape}, not feature maps (N, H, W, C)")
+    height, width, channels = maps.shape[1:]
+    flat = ops.reshape(maps, (-1, height * width, channels))
+    summary = keras.Model(model.inputs[0], [ops.max(flat, axis=1), ops.argmax(flat, axis=1)])
+    # predict converts one batch at a time, so uint8 images are never copied whole as floats.
+    values, positions = summary.predict(_checked_images(model, images, "images"), batch_size=batch_size,
+                                        verbose=0)
+    rows, columns = np.divmod(positions, width)
+    return Strongest(values=values.astype(np.float32), rows=rows, columns=columns)
+
+
+def top_patches(images, strongest, field, channel, count=9):
+    """The ``count`` images whose patches most excite ``channel``: (patches, image indices), strongest first.
+
+    Each image contributes at most one patch, the one around its own maximum,
+    so one image cannot fill the whole list.
+    """
+    values = strongest.values[:, channel]
+    order = np.argsort(-values, kind="stable")[:count]
+    patches = np.stack([crop(images[index], field, strongest.rows[index, channel],
+                             strongest.columns[index, channel]) for index in order])
+    return patches, order
+
+
+def plot_top_patches(patches_by_channel, fig=None, **kwargs):
+    """Show the top-activating patches of several channels, one row per channel.
+
+    Parameters
+    ----------
+    patches_by_channel : dict of int -> array_like, shape (count, size, size[, C])
+        Patches of one layer, as returned by :func:`top_patches`, per channel.
+    fig : matplotlib.figure.Figure, optional
+        Figure to fill; a new one when None.
+    **kwargs
+        Passed to ``imshow`` for every patch.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        All panels, row by row; the first of each row is titled with the channel.
+    """
+    if not patches_by_channel:
+        raise ValueError("patches_by_channel is empty: there is nothing to show")
+    counts = {len(patches) for patches in patches_by_channel.values()}
+    if len(counts) != 1:
+        raise ValueError(f"every channel needs the same number of patches; got {sorted(counts)}")
+    count = counts.pop()
+    titles = [f"channel {channel}" if index == 0 else ""
+              for channel in patches_by_channel for index in range(count)]
+    if fig is None:
+        fig = plt.figure(figsize=(1.1 * count, 1.3 * len(patches_by_channel)), layout="constrained")
+    patches = np.concatenate([np.asarray(patches) for patches in patches_by_channel.values()])
+    return plots.image_grid(patches, titles=titles, ncols=count, fig=fig, **kwargs)
+
+
+# ------------------------------------------------------------------ Grad-CAM
+
+
+def _is_softmax(activation):
+    return getattr(activation, "__name__", None) == "softmax"
+
+
+def _class_scores(model, layer_name):
+    """A function from ``layer_name``'s output to the class scores before the final softmax.
+
+    Grad-CAM differentiates these scores (logits), as in the paper: a
+    softmax probability near 1 is flat, so its gradient says little.
+    """
+    later = model.layers[_layer_index(model, layer_name) + 1:]
+    if not later:
+        raise ValueError(f"{layer_name!r} is the model's output layer; choose a convolutional layer")
+    last = later[-1]
+
+    def scores(features):
+        for layer in later[:-1]:
+            features = layer(features, training=False)
+        if isinstance(last, layers.Dense) and _is_softmax(last.activation):
+            logits = ops.matmul(features, last.kernel)
+            return logits + last.bias if last.use_bias else logits
+        if isinstance(last, layers.Activation) and _is_softmax(last.activation):
+            return features
+        return last(features, training=False)
+
+    return scores
+
+
+def _gradient(scores, features, class_indices):
+    """The gradient of each image's chosen class score with respect to ``features``."""
+    # Images do not interact at inference, so the gradient of the sum over the
+    # batch gives every image its own gradient in one pass.
+    def total(values):
+        chosen = ops.take_along_axis(scores(values), ops.expand_dims(class_indices, 1), axis=1)
+        return ops.sum(chosen)
+
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(features)
+            target = total(features)
+        return tape.gradient(target, features)
+    if backend == "jax":
+        import jax
+
+        return jax.grad(total)(features)
+    raise NotImplementedError(f"Grad-CAM supports the Keras backends {GRADIENT_BACKENDS}; "
+                              f"this session runs {backend!r}")
+
+
+def cam_from_gradients(features, gradients):
+    """Combine feature maps (N, h, w, C) and their gradients into heat maps (N, h, w) in 0..1.
+
+    Each channel is weighted by its gradient averaged over positions (how much
+    more of that channel would raise the score); the weighted sum is clipped
+    at 0 (only evidence *for* the class) and divided by each map's maximum.
+    """
+    features, gradients = np.asarray(features), np.asarray(gradients)
+    if features.shape != gradients.shape or features.ndim != 4:
+        raise ValueError(f"features and gradients must share one shape (N, h, w, C); "
+                         f"got {features.shape} and {gradients.shape}")
+    weights = gradients.mean(axis=(1, 2), keepdims=True)
+    heatmaps = np.maximum((weights * features).sum(axis=-1), 0).astype(np.float32)
+    peaks = heatmaps.max(axis=(1, 2), keepdims=True)
+    return heatmaps / np.where(peaks > 0, peaks, 1)
+
+
+def grad_cam(model, images, layer_name, class_indices=None):
+    """Grad-CAM heat maps of ``layer_name`` for a few images: (heatmaps (N, h, w), class indices (N,)).
+
+    By default each image's predicted class is explained; pass ``class_indices``
+    (N,) to explain other classes. Heat maps have the layer's resolution
+    (e.g. 8×8); :func:`cnnlab.plots.heatmap_overlay` stretches them over the image.
+    """
+    _check_chain(model)
+    scores = _class_scores(model, layer_name)
+    images = _checked_images(model, images, "images")
+    features = activation_model(model, [layer_name])(_as_tensor(images), training=False)
+    if isinstance(features, (list, tuple)):
+        features = features[0]
+    if class_indices is None:
+        class_indices = np.argmax(ops.convert_to_numpy(scores(features)), axis=-1)
+    class_indices = np.asarray(class_indices, dtype=np.int32)
+    if class_indices.shape != (len(images),):
+        raise ValueError(f"class_indices must have shape ({len(images)},); got {class_indices.shape}")
+    gradients = _gradient(scores, features, ops.convert_to_tensor(class_indices))
+    heatmaps = cam_from_gradients(ops.convert_to_numpy(features), ops.convert_to_numpy(gradients))
+    return heatmaps, class_indices
+
+
+def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=6, fig=None, alpha=0.4):
+    """Show Grad-CAM heat maps over their images, one panel each.
+
+    Parameters
+    ----------
+    images : array_like, shape (N, H, W) , (N, H, W, 1) or (N, H, W, 3)
+    heatmaps : array_like, shape (N, h, w)
+        Values in 0..1, stretched over each image.
+    titles, title_colors : sequence, optional
+        N titles and their colours.
+    ncols : int
+        Panels per row.
+    fig : matplotlib.figure.Figure, optional
+        Figure to fill; a new one when None.
+    alpha : float
+        Opacity of the heat map.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+    """
+    images, heatmaps = np.asarray(images), np.asarray(heatmaps)
+    if len(images) != len(heatmaps) or heatmaps.ndim != 3:
+        raise ValueError(f"need N images and N heat maps (N, h, w); got shapes {images.shape} "
+                         f"and {heatmaps.shape}")
+    ncols = min(ncols, len(images))
+    nrows = -(-len(images) // ncols)
+    if fig is None:
+        fig = plt.figure(figsize=(CAM_PANEL_INCHES * ncols, 1.1 * CAM_PANEL_INCHES * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[len(images):]:
+        ax.set_axis_off()
+    for index, (ax, image, heatmap) in enumerate(zip(axes, images, heatmaps)):
+        plots.heatmap_overlay(image, heatmap, ax=ax, alpha=alpha, vmin=0, vmax=1)
+        if titles is not None:
+            color = None if title_colors is None else title_colors[index]
+            ax.set_title(titles[index], fontsize=plots.GRID_TITLE_SIZE, color=color)
+    return list(axes[:len(images)])

@@ -1,0 +1,448 @@
+"""Interactive widgets for notebooks 01 and 02: kernel playground, convolution stepper, output-size sliders.
+
+Each widget is a :class:`LiveFigure`: ipywidgets controls plus a Matplotlib figure
+that is redrawn whenever a control changes. Displaying one (the last line of a
+cell) shows two outputs: the controls, then the figure as a plain PNG that the
+controls update in place (through an IPython display handle). The figure is never
+inside a widget, which is the fallback rule:
+
+- in a live Jupyter with ipywidgets, moving a control redraws the figure below it;
+- where widgets cannot run (nbval, GitHub's viewer, an HTML or PDF export, a saved
+  notebook reopened without its kernel) the stored PNG still shows the first state;
+- without ipywidgets installed, only the figure is shown (``controls`` is None).
+
+The numbers come from plain functions that the tests check directly:
+:func:`convolution_step`, :func:`output_size_formula`, :func:`window_starts`,
+:func:`matching_preset` and ``filters.apply_kernel``.
+"""
+
+import dataclasses
+import io
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from cnnlab import conv, data, filters, plots
+
+try:
+    import ipywidgets
+except ImportError:  # the figures still work; only the controls are missing
+    ipywidgets = None
+
+# The 5x5 worked example of the seed notes: its valid correlation is [[12, 12, 17], [10, 17, 19], [9, 6, 14]].
+EXAMPLE_IMAGE = np.array([[3, 3, 2, 1, 0],
+                          [0, 0, 1, 3, 1],
+                          [3, 1, 2, 2, 3],
+                          [2, 0, 0, 2, 2],
+                          [2, 0, 0, 0, 1]])
+EXAMPLE_KERNEL = np.array([[0, 1, 2],
+                           [2, 2, 0],
+                           [0, 1, 2]])
+PLAYGROUND_IMAGE = "shapes"  # data.sample_image name
+PLAYGROUND_KERNEL = "sobel_x"
+KERNEL_SIDE = 3  # the playground edits a 3x3 kernel
+HIGHLIGHT_COLOR = "orange"
+HIGHLIGHT_WIDTH = 3
+PADDING_COLOR = "lightgrey"
+INPUT_COLOR = "white"
+GRID_COLOR = "grey"
+MAX_INPUT_SIZE = 12  # larger grids get too small to read
+MAX_KERNEL_SIZE = 7
+MAX_STRIDE = 4
+PNG_DPI = 100
+ENTRY_WIDTH = "6em"
+PRESET_WIDTH = "30em"
+SLIDER_STYLE = {"description_width": "8em"}
+
+
+# ------------------------------------------------------------------- pure computation
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvolutionStep:
+    """One position of the sliding window: what is multiplied, what it adds up to, and the output so far."""
+
+    row: int  # output row; the window's top-left input pixel is (row, column) (stride 1, valid)
+    column: int
+    window: np.ndarray  # (kh, kw) input pixels under the kernel
+    products: np.ndarray  # (kh, kw) window * kernel
+    value: object  # products.sum(), the output value at (row, column)
+    output: np.ndarray  # (out_h, out_w) the whole valid output, from conv.corr2d
+    done: np.ndarray  # (out_h, out_w) bool: positions computed up to and including this one
+    equation: str  # e.g. "12 = 3·0 + 3·1 + 2·2 + ..."
+
+
+def _number(value):
+    """Format a number for an equation: integers without a decimal point, others in short form."""
+    return str(int(value)) if float(value).is_integer() else format(float(value), "g")
+
+
+def _factor(value):
+    """Format a factor of a product, negatives in parentheses: 3·(-1), not 3·-1."""
+    return f"({_number(value)})" if value < 0 else _number(value)
+
+
+def convolution_step(image, kernel, position):
+    """Return the ConvolutionStep at output `position` (0, 1, ... in reading order) of a valid correlation."""
+    kernel = np.asarray(kernel)
+    output = conv.corr2d(image, kernel)  # also checks image and kernel
+    if isinstance(position, bool) or not isinstance(position, (int, np.integer)) \
+            or not 0 <= position < output.size:
+        raise ValueError(f"position must be an integer from 0 to {output.size - 1} "
+                         f"for a {output.shape[0]}x{output.shape[1]} output; got {position!r}")
+    windows = list(conv.sliding_windows(image, kernel.shape))  # in reading order, like position
+    row, column, window = windows[position]
+    products = window * kernel
+    terms = " + ".join(f"{_factor(pixel)}·{_factor(weight)}"
+                       for pixel, weight in zip(window.ravel(), kernel.ravel()))
+    value = output[row, column]
+    done = np.arange(output.size).reshape(output.shape) <= position
+    return ConvolutionStep(row, column, window, products, value, output, done, f"{_number(value)} = {terms}")
+
+
+def output_size_formula(input_size, kernel_size, padding="valid", stride=1):
+    """Return the output-size formula with the numbers filled in, e.g. "floor((5 + 2·0 - 3) / 1) + 1 = 3"."""
+    size = conv.output_size(input_size, kernel_size, padding, stride)  # validates, may raise ValueError
+    if padding == "same":
+        before, after = conv.padding_amounts(input_size, kernel_size, padding, stride)
+        return (f"same: output = ceil(n / s) = ceil({input_size} / {stride}) = {size}"
+                f"  (zeros added: {before} before, {after} after)")
+    pixels = 0 if padding == "valid" else padding
+    return (f"{padding}: output = floor((n + 2p - k) / s) + 1 = "
+            f"floor(({input_size} + 2·{pixels} - {kernel_size}) / {stride}) + 1 = {size}")
+
+
+def window_starts(input_size, kernel_size, padding="valid", stride=1):
+    """Return the first input index of every window on one axis; negative indices lie in the zero padding."""
+    before, _ = conv.padding_amounts(input_size, kernel_size, padding, stride)
+    size = conv.output_size(input_size, kernel_size, padding, stride)
+    return [index * stride - before for index in range(size)]
+
+
+def matching_preset(kernel):
+    """Return the name of the filters.KERNELS entry equal to kernel, or None when it matches none."""
+    kernel = np.asarray(kernel, dtype=np.float32)
+    for name, preset in filters.KERNELS.items():
+        if preset.shape == kernel.shape and np.allclose(preset, kernel):
+            return name
+    return None
+
+
+# ------------------------------------------------------------------- widgets
+
+
+def _outline(ax, top, left, height, width):
+    """Draw a box around the pixels [top, top + height) x [left, left + width) of an image in ax."""
+    ax.add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False, edgecolor=HIGHLIGHT_COLOR,
+                           linewidth=HIGHLIGHT_WIDTH, clip_on=False))  # not cut in half at the image border
+
+
+class Picture:
+    """A PNG with a one-line text form: how a LiveFigure's figure appears in a notebook output."""
+
+    def __init__(self, png, text):
+        self.png = png
+        self.text = text
+
+    def _repr_png_(self):
+        return self.png
+
+    def __repr__(self):
+        return self.text
+
+
+class LiveFigure:
+    """ipywidgets controls and a Matplotlib figure redrawn from them (see the module docstring).
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The current drawing; not managed by pyplot, so it is never shown twice.
+    controls : ipywidgets.Box or None
+        The controls; None when ipywidgets is not installed.
+    """
+
+    figsize = (8.0, 4.0)
+
+    def __init__(self):
+        self.figure = Figure(figsize=self.figsize)
+        self.controls = self._make_controls() if ipywidgets is not None else None
+        self._handle = None  # the figure's output once displayed, so a redraw replaces it in place
+        self.refresh()
+
+    def _make_controls(self):
+        """Build the controls, make them call refresh(), and return their container."""
+        raise NotImplementedError
+
+    def draw(self):
+        """Draw the current state into the (cleared) figure."""
+        raise NotImplementedError
+
+    def describe(self):
+        """Return one line describing the current state: the figure output's text form."""
+        raise NotImplementedError
+
+    def refresh(self):
+        """Redraw the figure, and update the notebook output showing it, if any."""
+        self.figure.clear()
+        self.draw()
+        if self._handle is not None:
+            self._handle.update(self.picture())
+
+    def png(self):
+        """Return the figure as PNG bytes (the same bytes for the same state: no timestamp or version)."""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches="tight",
+                            facecolor="white", metadata={"Software": None})
+        return buffer.getvalue()
+
+    def picture(self):
+        """Return the figure as a Picture: PNG plus describe() as text."""
+        return Picture(self.png(), self.describe())
+
+    def _ipython_display_(self):
+        """Show the controls (when there are any), then the figure as an output the controls update."""
+        from IPython.display import display  # only ever called by IPython
+
+        if self.controls is not None:
+            display(self.controls)
+        self._handle = display(self.picture(), display_id=True)
+
+
+class KernelPlayground(LiveFigure):
+    """Edit a 3x3 kernel (or pick a preset) and see a grayscale image filtered with it."""
+
+    figsize = (12.0, 4.0)
+
+    def __init__(self, image, kernel):
+        self.image = image
+        self.kernel = kernel
+        self.response = None  # set by draw()
+        self._loading_preset = False  # True while a preset fills the entries: redraw once, not nine times
+        super().__init__()
+
+    def _make_controls(self):
+        options = [(filters.describe(name), name) for name in filters.KERNELS]
+        self.preset = ipywidgets.Dropdown(options=options, value=matching_preset(self.kernel),
+                                          description="preset", layout={"width": PRESET_WIDTH})
+        self.entries = [ipywidgets.FloatText(value=float(weight), layout={"width": ENTRY_WIDTH})
+                        for weight in self.kernel.ravel()]
+        self.preset.observe(self._on_preset, names="value")
+        for entry in self.entries:
+            entry.observe(self._on_entry, names="value")
+        grid = ipywidgets.GridBox(self.entries,
+                                  layout={"grid_template_columns": f"repeat({KERNEL_SIDE}, {ENTRY_WIDTH})"})
+        return ipywidgets.VBox([self.preset, ipywidgets.Label("kernel weights (press Enter):"), grid])
+
+    def _on_preset(self, change):
+        if change.new is None or self._loading_preset:
+            return  # None: the weights were edited away from every preset
+        self._loading_preset = True
+        for entry, weight in zip(self.entries, filters.kernel(change.new).ravel()):
+            entry.value = float(weight)
+        self._loading_preset = False
+        self._read_entries()
+
+    def _on_entry(self, change):
+        if not self._loading_preset:
+            self._read_entries()
+
+    def _read_entries(self):
+        """Take the kernel from the nine entries, show the preset it matches (if any), and redraw."""
+        weights = [entry.value for entry in self.entries]
+        self.kernel = np.array(weights, dtype=np.float32).reshape(KERNEL_SIDE, KERNEL_SIDE)
+        self._loading_preset = True  # show "no preset" or the preset the edit happens to match
+        self.preset.value = matching_preset(self.kernel)
+        self._loading_preset = False
+        self.refresh()
+
+    def _title(self):
+        name = matching_preset(self.kernel)
+        return "your kernel" if name is None else filters.describe(name)
+
+    def draw(self):
+        self.response = filters.apply_kernel(self.image, self.kernel)
+        low, high = filters.symmetric_limits(self.response)
+        axes = self.figure.subplots(1, 3)
+        plots.show_image(self.image, ax=axes[0], title="input")
+        plots.show_kernel(self.kernel, ax=axes[1], fmt=".3g")
+        axes[1].set_title("kernel")
+        plots.show_image(self.response, ax=axes[2], title="response (red +, blue -)",
+                         cmap=plots.DIVERGING_CMAP, vmin=low, vmax=high)
+        self.figure.suptitle(self._title())
+
+    def describe(self):
+        return f"kernel playground: {self._title()}"
+
+
+class ConvolutionStepper(LiveFigure):
+    """Slide a kernel over a small image one position at a time and watch each output value being computed."""
+
+    figsize = (14.0, 4.0)
+
+    def __init__(self, image, kernel, position):
+        self.image = image
+        self.kernel = kernel
+        self.position = position
+        self.step = convolution_step(image, kernel, position)  # validates the position
+        super().__init__()
+
+    def _make_controls(self):
+        self.slider = ipywidgets.IntSlider(value=self.position, min=0, max=self.step.output.size - 1,
+                                           description="position", style=SLIDER_STYLE)
+        self.slider.observe(self._on_slider, names="value")
+        return ipywidgets.VBox([self.slider])
+
+    def _on_slider(self, change):
+        self.position = change.new
+        self.step = convolution_step(self.image, self.kernel, change.new)
+        self.refresh()
+
+    def draw(self):
+        step = self.step
+        kernel_height, kernel_width = step.window.shape
+        axes = self.figure.subplots(1, 4)
+        plots.annotate_pixels(self.image, ax=axes[0])
+        _outline(axes[0], step.row, step.column, kernel_height, kernel_width)
+        axes[0].set_title("input and window")
+        plots.show_kernel(self.kernel, ax=axes[1])
+        axes[1].set_title("kernel")
+        plots.annotate_pixels(step.products, ax=axes[2])
+        axes[2].set_title("window × kernel")
+        # The whole output, with the positions not reached yet left blank.
+        image_artist, labels = plots.annotate_pixels(step.output, ax=axes[3],
+                                                     vmin=step.output.min(), vmax=step.output.max())
+        image_artist.set_data(np.ma.masked_array(step.output, mask=~step.done))
+        colors = labels.get_facecolor()
+        colors[~step.done.ravel(), 3] = 0  # fully transparent text
+        labels.set_facecolor(colors)
+        _outline(axes[3], step.row, step.column, 1, 1)
+        axes[3].set_title("output so far")
+        self.figure.suptitle(self.describe())
+
+    def describe(self):
+        return f"output[{self.step.row}, {self.step.column}]: {self.step.equation}"
+
+
+class OutputShapeExplorer(LiveFigure):
+    """Sliders for input size, kernel size, stride and padding; shows the output size and the windows."""
+
+    figsize = (6.0, 6.0)
+
+    def __init__(self, input_size, kernel_size, padding, stride):
+        self.input_size = input_size
+        self.kernel_size = kernel_size
+        self.padding = padding
+        self.stride = stride
+        super().__init__()
+
+    def _make_controls(self):
+        # Keyed by the attribute each control sets.
+        self.settings = {
+            "input_size": ipywidgets.IntSlider(value=self.input_size, min=1, max=MAX_INPUT_SIZE,
+                                               description="input size n", style=SLIDER_STYLE),
+            "kernel_size": ipywidgets.IntSlider(value=self.kernel_size, min=1, max=MAX_KERNEL_SIZE,
+                                                description="kernel size k", style=SLIDER_STYLE),
+            "stride": ipywidgets.IntSlider(value=self.stride, min=1, max=MAX_STRIDE,
+                                           description="stride s", style=SLIDER_STYLE),
+            "padding": ipywidgets.ToggleButtons(value=self.padding, options=conv.PADDING_MODES,
+                                                description="padding", style=SLIDER_STYLE),
+        }
+        for name, control in self.settings.items():
+            control.observe(self._setter(name), names="value")
+        return ipywidgets.VBox(list(self.settings.values()))
+
+    def _setter(self, name):
+        """Return a callback that copies a control's new value to attribute `name` and redraws."""
+        def update(change):
+            setattr(self, name, change.new)
+            self.refresh()
+
+        return update
+
+    def describe(self):
+        try:
+            return output_size_formula(self.input_size, self.kernel_size, self.padding, self.stride)
+        except ValueError as error:
+            return f"no output: {error}"
+
+    def draw(self):
+        try:
+            before, after = conv.padding_amounts(self.input_size, self.kernel_size, self.padding, self.stride)
+            starts = window_starts(self.input_size, self.kernel_size, self.padding, self.stride)
+        except ValueError:  # the kernel does not fit: draw the input alone, describe() says why
+            before, after, starts = 0, 0, []
+        low, high = -before, self.input_size + after  # padded extent, in input pixel indices
+        cells = np.zeros((high - low, high - low))
+        cells[before:before + self.input_size, before:before + self.input_size] = 1
+        ax = self.figure.subplots()
+        ax.imshow(cells, cmap=ListedColormap([PADDING_COLOR, INPUT_COLOR]), vmin=0, vmax=1,
+                  extent=(low - 0.5, high - 0.5, high - 0.5, low - 0.5))
+        ticks = np.arange(low, high + 1) - 0.5
+        ax.set_xticks(ticks, minor=True)
+        ax.set_yticks(ticks, minor=True)
+        ax.grid(which="minor", color=GRID_COLOR)
+        ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        if starts:
+            centres = np.array(starts) + (self.kernel_size - 1) / 2
+            xs, ys = np.meshgrid(centres, centres)
+            ax.plot(xs.ravel(), ys.ravel(), "o", color=HIGHLIGHT_COLOR)
+            _outline(ax, starts[0], starts[0], self.kernel_size, self.kernel_size)
+            ax.set_xlabel(f"dots: the {len(starts)}x{len(starts)} window centres; box: the first window; "
+                          "grey: zero padding", fontsize="small")
+        ax.set_title(self.describe(), fontsize="medium", wrap=True)
+
+
+# ------------------------------------------------------------------- entry points
+
+
+def kernel_playground(image=None, kernel=PLAYGROUND_KERNEL):
+    """Return a KernelPlayground: edit a 3x3 kernel and see a grayscale image filtered live.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W), optional
+        A grayscale image (uint8 or float32); default ``data.sample_image("shapes")``.
+    kernel : str or array_like, shape (3, 3)
+        A name in ``filters.KERNELS`` or the starting weights.
+
+    Returns
+    -------
+    KernelPlayground
+        Display it (last line of a cell); ``.preset`` and ``.entries`` are its controls,
+        ``.response`` the filtered image, float32 (H, W).
+    """
+    image = data.sample_image(PLAYGROUND_IMAGE) if image is None else np.asarray(image)
+    if image.ndim != 2:
+        raise ValueError(f"kernel_playground: image must be grayscale, shape (H, W); got shape {image.shape} "
+                         "(convert a colour image with filters.to_grayscale)")
+    weights = filters.kernel(kernel) if isinstance(kernel, str) else np.array(kernel, dtype=np.float32)
+    if weights.shape != (KERNEL_SIDE, KERNEL_SIDE):
+        raise ValueError(f"kernel_playground: kernel must be 3x3; got shape {weights.shape}")
+    return KernelPlayground(image, weights)
+
+
+def convolution_stepper(image=EXAMPLE_IMAGE, kernel=EXAMPLE_KERNEL, position=0):
+    """Return a ConvolutionStepper over the valid correlation of image with kernel (default: the 5x5 example).
+
+    ``.slider`` moves the window; ``.step`` is the current :class:`ConvolutionStep`.
+    """
+    return ConvolutionStepper(np.asarray(image), np.asarray(kernel), position)
+
+
+def output_shape_explorer(input_size=5, kernel_size=3, padding="valid", stride=1):
+    """Return an OutputShapeExplorer: sliders for n, k, s and padding, the size formula and the windows.
+
+    ``.settings`` maps "input_size", "kernel_size", "stride" and "padding" to their controls.
+    """
+    output_size_formula(input_size, kernel_size, padding, stride)  # bad starting values raise here
+    if padding not in conv.PADDING_MODES:
+        raise ValueError(f"output_shape_explorer: padding must be one of {conv.PADDING_MODES}; "
+                         f"got {padding!r}")
+    if not (input_size <= MAX_INPUT_SIZE and kernel_size <= MAX_KERNEL_SIZE and stride <= MAX_STRIDE):
+        raise ValueError(f"output_shape_explorer: input size, kernel size and stride must be at most "
+                         f"{MAX_INPUT_SIZE}, {MAX_KERNEL_SIZE} and {MAX_STRIDE}; "
+                         f"got {input_size}, {kernel_size} and {stride}")
+    return OutputShapeExplorer(input_size, kernel_size, padding, stride)

@@ -1,0 +1,424 @@
+"""cnnlab.check and cnnlab.solutions: every solution passes its check, known mistakes get their own hint
+(without the solution in it), placeholders report "not attempted", and the expected answers agree with
+Keras, OpenCV and NumPy. The notebook tests read the exercise cells of notebooks/*.ipynb."""
+
+import contextlib
+import io
+import re
+
+import cv2
+import keras
+import nbformat
+import numpy as np
+import pytest
+
+from cnnlab import check, data, filters, models, pooling, solutions, training, visualize
+from scripts import make_solutions
+
+EXERCISES = sorted(check.QUESTIONS)
+
+
+def run_check(exercise, answer):
+    """Call check.<exercise>(answer); return (result, printed text)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        result = getattr(check, exercise)(answer)
+    return result, printed.getvalue()
+
+
+def reveals(message, solution):
+    """True if message spells out the solution: a number (also as 1,234), a sequence of them, or a string."""
+    if isinstance(solution, str):
+        return len(solution) > 1 and solution in message
+    values = np.ravel(np.asarray(solution, dtype=np.float64))
+    texts = [f"{value:g}" if value != int(value) else f"{int(value)}" for value in values]
+    candidates = [", ".join(texts)]
+    if len(values) == 1 and abs(values[0]) >= 10:  # also 1,234 and the rounded value of 124.2
+        candidates += [f"{round(values[0]):,}", f"{round(values[0])}"]
+    return any(re.search(rf"(?<![\d.,]){re.escape(text)}(?![\d]|[.,]\d)", message) for text in candidates)
+
+
+def test_every_exercise_has_a_check_a_question_and_a_solution():
+    assert set(solutions.SOLUTIONS) == set(check.QUESTIONS)
+    for exercise in EXERCISES:
+        assert callable(getattr(check, exercise)) and getattr(check, exercise).__doc__
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_solution_passes_its_check(exercise):
+    result, printed = run_check(exercise, solutions.answer(exercise))
+    assert result.status == check.CORRECT and result
+    assert printed == str(result) + "\n" and printed.startswith("Correct! ")
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+@pytest.mark.parametrize("placeholder", [None, ...])
+def test_placeholder_is_not_attempted_and_does_not_raise(exercise, placeholder):
+    result, printed = run_check(exercise, placeholder)
+    assert result.status == check.NOT_ATTEMPTED and not result
+    assert printed.startswith("Not attempted yet: ") and printed.count("\n") == 1
+
+
+def test_result_prints_once_in_a_notebook():
+    result, _ = run_check("conv_params", None)
+    assert result._ipython_display_() is None  # shows nothing more as a cell's last value
+
+
+def one_hot_kernel(row, column, value=1.0):
+    """A 3x3 kernel with one nonzero weight."""
+    kernel = np.zeros((3, 3), np.float32)
+    kernel[row, column] = value
+    return kernel
+
+
+def pool_loops(image, start=None, keep_partial=False, reduce=np.max):
+    """A learner-style 2x2 pooling with switchable bugs: a 0 start value, keeping partial windows, mean."""
+    rows, columns = ((-(-image.shape[0] // 2), -(-image.shape[1] // 2)) if keep_partial
+                     else (image.shape[0] // 2, image.shape[1] // 2))
+    output = np.zeros((rows, columns))
+    for row in range(rows):
+        for column in range(columns):
+            window = image[2 * row:2 * row + 2, 2 * column:2 * column + 2]
+            output[row, column] = max(start, window.max()) if start is not None else reduce(window)
+    return output
+
+
+def raises(image):
+    return image[image.shape[0]]  # a learner's bug (IndexError): the check reports it instead of raising
+
+
+GRID_WINDOWS = check.POOL_GRID.reshape(2, 2, 2, 2)
+
+MISTAKES = [
+    ("grayscale_pixel", 350 / 3, "plain mean"),
+    ("grayscale_pixel", 0.114 * 200 + 0.587 * 100 + 0.299 * 50, "swapped the red and blue"),
+    ("grayscale_pixel", 350, "without weights"),
+    ("grayscale_pixel", 200, "weight red by 0.299"),
+    ("grayscale_pixel", "about 120", "expected one number"),
+    ("sobel_response", -360, "flipped the kernel"),
+    ("sobel_response", 270, "weight 2"),
+    ("sobel_response", 255, "clipped"),
+    ("sobel_response", 100, "Sobel y"),
+    ("sobel_response", 80, "top row"),
+    ("sobel_response", 3, "multiply each pixel"),
+    ("shift_kernel", one_hot_kernel(1, 2), "moves the picture LEFT"),
+    ("shift_kernel", one_hot_kernel(1, 1), "identity"),
+    ("shift_kernel", one_hot_kernel(0, 1), "moves the picture down"),
+    ("shift_kernel", one_hot_kernel(1, 0, 2.0), "scales the brightness"),
+    ("shift_kernel", filters.BOX_BLUR, "several weights"),
+    ("shift_kernel", np.zeros((3, 3)), "all weights are 0"),
+    ("shift_kernel", np.eye(2), "got shape (2, 2)"),
+    ("shift_kernel", [["a"] * 3] * 3, "expected a 3x3 array"),
+    ("diagonal_kernel", np.ones((3, 3)), "sum to 9"),
+    ("diagonal_kernel", [[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], "vertical edges at 75%"),
+    ("diagonal_kernel", filters.SOBEL_X, "vertical edges"),
+    ("diagonal_kernel", np.zeros((3, 3)), "all weights are 0"),
+    ("diagonal_kernel", [[1, 2], [3, 4]], "expected a 3x3 kernel"),
+    ("diagonal_kernel", np.full((3, 3), np.nan), "NaN"),
+    ("conv_output_size", 28, "stride 1"),
+    ("conv_output_size", 16, "same padding"),
+    ("conv_output_size", 13, "forgot the + 1"),
+    ("conv_output_size", 15, "rounded up"),
+    ("conv_output_size", 14.5, "round down"),
+    ("conv_output_size", 27, "n - k"),
+    ("conv_output_size", (13, 13), "expected one number"),
+    ("conv_output_shape", (32, 32, 3), "one channel per filter"),
+    ("conv_output_shape", (31, 31, 16), "valid padding"),
+    ("conv_output_shape", (64, 64, 16), "forgot the stride"),
+    ("conv_output_shape", (None, 32, 32, 16), "batch axis"),
+    ("conv_output_shape", "32x32x16", "expected a tuple"),
+    ("conv_params", 864, "forgot the bias"),
+    ("conv_params", 320, "3 input channels"),
+    ("conv_params", 288, "3 input channels"),
+    ("conv_params", 865, "its own bias"),
+    ("conv_params", 28, "one filter"),
+    ("conv_params", 896 * 32 * 32, "does not depend on the image size"),
+    ("same_padding_corner", 14, "valid output"),
+    ("same_padding_corner", 8, "flipped the kernel"),
+    ("same_padding_corner", 5, "centre the 3x3 window"),
+    ("same_padding_split", (1, 0), "bottom"),
+    ("same_padding_split", (1, 1), "one too many"),
+    ("same_padding_split", (0, 0), "valid padding"),
+    ("same_padding_split", (0.5, 0.5), "whole rows"),
+    ("same_padding_split", 1, "expected a pair"),
+    ("max_pool_by_hand", GRID_WINDOWS.mean(axis=(1, 3)), "averages"),
+    ("max_pool_by_hand", GRID_WINDOWS.min(axis=(1, 3)), "smallest"),
+    ("max_pool_by_hand", pooling.max_pool2d(check.POOL_GRID, 2).T, "swapped"),
+    ("max_pool_by_hand", pooling.max_pool2d(check.POOL_GRID, 2, stride=1), "overlap"),
+    ("max_pool_by_hand", [[6, 9], [8, 3]], "wrong values: 1 of 4"),
+    ("max_pool_by_hand", [[6, 9], [8]], "expected a 2x2 array"),
+    ("max_pool", lambda image: pool_loops(image, start=0), "negative numbers"),
+    ("max_pool", lambda image: pool_loops(image, keep_partial=True), "incomplete window"),
+    ("max_pool", lambda image: pool_loops(image, reduce=np.mean), "averages"),
+    ("max_pool", lambda image: pool_loops(image).T, "swapped"),
+    ("max_pool", raises, "raised IndexError"),
+    ("max_pool", lambda image: "pooled", "not an array of numbers"),
+    ("max_pool", 5, "pass the function itself"),
+    ("pooled_size", (13, 13), "ignores the 3-wide window"),
+    ("pooled_size", (12, 12), "same: the output is ceil"),
+    ("pooled_size", (13, 12), "swapped"),
+    ("pooled_size", (12.5, 13), "round down"),
+    ("pooled_size", (24, 13), "stride 1"),
+    ("pooled_size", 12, "expected a pair"),
+    ("global_pool_size", 1, "not one in total"),
+    ("global_pool_size", 25, "not per position"),
+    ("global_pool_size", 1600, "Flatten"),
+    ("global_pool_size", 256, "MaxPooling2D(2)"),
+    ("lenet_dense_input", 676, "seed material's mistake"),
+    ("lenet_dense_input", 2704, "one conv/pool stage"),
+    ("lenet_dense_input", 1936, "second pooling"),
+    ("lenet_dense_input", 25, "forgot the channels"),
+    ("lenet_dense_input", 150, "16 filters"),
+    ("lenet_dense_input", 784, "raw image"),
+    ("lenet_params", 54 + 864 + 51_200 + 1_280, "forgot the biases"),
+    ("lenet_params", 60 + 880 + 676 * 128 + 128 + 1_290, "26x26x1"),
+    ("lenet_params", 51_328, "dense1 alone"),
+    ("lenet_params", 940, "convolutions alone"),
+    ("lenet_params", 60 + 880 + 51_328, "output layer"),
+    ("batchnorm_conv_params", 3 * 3 * 48 * 96 + 96, "use_bias=False"),
+    ("batchnorm_conv_params", 3 * 3 * 32 * 64, "default width 32"),
+    ("batchnorm_conv_params", 4 * 96, "block2_bn"),
+    ("batchnorm_conv_params", 3 * 3 * 96, "input channels"),
+    ("validation_size", 12_000, "validation set"),
+    ("validation_size", 54_000, "0.1 split"),
+    ("validation_size", 38_000, "test set is separate"),
+    ("onehot_loss", "sparse_categorical_crossentropy", "integer labels"),
+    ("onehot_loss", "binary_crossentropy", "yes/no"),
+    ("onehot_loss", "mse", "squared error"),
+    ("onehot_loss", "hinge", "not the loss for one-hot labels"),
+    ("overfitting_fix", "a", "memorise"),
+    ("overfitting_fix", "c", "wider"),
+    ("overfitting_fix", "D", "dropout"),
+    ("overfitting_fix", "augmentation", "one letter"),
+    ("seed_dense_params", 512_500, "32x32 photos"),
+    ("seed_dense_params", 8 * 8 * 64 * 500, "500 biases"),
+    ("seed_dense_params", 7 * 7 * 64 * 500 + 500, "valid padding"),
+    ("seed_dense_params", 16 * 16 * 64 * 500 + 500, "three poolings"),
+    ("seed_dense_params", 64 * 64 * 3 * 500 + 500, "raw image"),
+    ("batch_megabytes", 128 * 3072 / 1e6, "uint8"),
+    ("batch_megabytes", 128 * 3072 * 8 / 1e6, "float64"),
+    ("batch_megabytes", 614.4, "whole training set"),
+    ("batch_megabytes", 128 * 3072 * 4, "in bytes"),
+    ("batch_megabytes", 1.5, "MiB"),
+    ("smoothed_target", 0.9, "ALL classes"),
+    ("smoothed_target", 0.01, "wrong class"),
+    ("smoothed_target", 0.1, "taken away"),
+    ("smoothed_target", 1, "without smoothing"),
+    ("width_doubling_factor", 2, "input channels"),
+    ("width_doubling_factor", 8, "only two things double"),
+    ("width_doubling_factor", True, "expected one number"),
+    ("feature_map_shape", (64, 64, 64), "block1_pool comes before"),
+    ("feature_map_shape", (16, 16, 64), "after block2_pool"),
+    ("feature_map_shape", (29, 29, 64), "valid padding"),
+    ("feature_map_shape", (14, 14, 64), "28x28 digits"),
+    ("feature_map_shape", (32, 32, 32), "block1's width"),
+    ("feature_map_shape", (None, 32, 32, 64), "batch axis"),
+    ("feature_map_shape", 32, "expected a tuple"),
+    ("first_layer_weights", 896, "no bias"),
+    ("first_layer_weights", 288, "one channel"),
+    ("first_layer_weights", 27, "one filter"),
+    ("first_layer_weights", 128, "block1_bn"),
+    ("receptive_field_size", 13, "doubles the step"),
+    ("receptive_field_size", 22, "block3a_conv"),
+    ("receptive_field_size", 34, "block3_pool"),
+    ("receptive_field_size", 32, "whole photo"),
+]
+
+
+@pytest.mark.parametrize("exercise, wrong, fragment", MISTAKES,
+                         ids=[f"{exercise}-{index}" for index, (exercise, _, _) in enumerate(MISTAKES)])
+def test_known_mistake_gets_its_hint_without_the_solution(exercise, wrong, fragment):
+    result, printed = run_check(exercise, wrong)
+    assert result.status == check.HINT and not result
+    assert printed.startswith("Hint: ")
+    assert fragment.lower() in result.message.lower(), result.message
+    solution = solutions.answer(exercise)
+    if not callable(solution) and np.ndim(solution) <= 2 and np.size(solution) <= 4:
+        assert not reveals(result.message, solution), result.message
+
+
+def test_every_exercise_has_a_known_mistake():
+    assert {exercise for exercise, _, _ in MISTAKES} == set(EXERCISES)
+
+
+def test_function_returning_none_is_not_attempted():
+    def my_max_pool(image):
+        return None
+
+    result, _ = run_check("max_pool", my_max_pool)
+    assert result.status == check.NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("exercise, answer", [("grayscale_pixel", 124), ("grayscale_pixel", 124.2),
+                                              ("batch_megabytes", 1.57), ("smoothed_target", 0.91),
+                                              ("onehot_loss", "CategoricalCrossentropy"),
+                                              ("onehot_loss", keras.losses.CategoricalCrossentropy()),
+                                              ("overfitting_fix", "B"), ("pooled_size", [12, 13]),
+                                              ("max_pool_by_hand", np.array([[6, 9], [8, 4]]))])
+def test_equivalent_forms_of_the_answer_are_correct(exercise, answer):
+    assert run_check(exercise, answer)[0]
+
+
+# The expected answers, computed independently with Keras, OpenCV and NumPy.
+
+def keras_output_shape(layer, input_shape):
+    return tuple(layer.compute_output_shape((None, *input_shape))[1:])
+
+
+def keras_same_corner():
+    layer = keras.layers.Conv2D(1, 3, padding="same", use_bias=False)
+    layer.build((None, 5, 5, 1))
+    layer.set_weights([check.EXAMPLE_KERNEL.reshape(3, 3, 1, 1).astype(np.float32)])
+    output = keras.ops.convert_to_numpy(layer(check.EXAMPLE_IMAGE.reshape(1, 5, 5, 1).astype(np.float32)))
+    return output[0, -1, -1, 0]
+
+
+def keras_padding_rows():
+    """Find where Keras puts same padding: with a 2x2 sum kernel, the first output shows the top rows."""
+    layer = keras.layers.Conv2D(1, 2, padding="same", use_bias=False, kernel_initializer="ones")
+    image = np.arange(1, 26, dtype=np.float32).reshape(1, 5, 5, 1)
+    first = keras.ops.convert_to_numpy(layer(image))[0, 0, 0, 0]
+    top = 0 if first == image[0, :2, :2].sum() else 1
+    return top, 1 - top
+
+
+def smoothing_target_from_keras():
+    """Solve Keras's smoothed loss for the true class's target t: loss = -(t log p0 + (1 - t)/9 sum log p_other)."""
+    probabilities = np.array([[0.5] + [0.5 / 9] * 9], np.float32)
+    probabilities[0, 1] += 0.02
+    probabilities[0, 2] -= 0.02
+    loss = float(keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(np.eye(10)[:1], probabilities))
+    logs = np.log(probabilities[0].astype(np.float64))
+    # loss = -(t * logs[0] + (1 - t) / 9 * logs[1:].sum()), linear in t
+    return (-loss - logs[1:].sum() / 9) / (logs[0] - logs[1:].sum() / 9)
+
+
+def dense_input_size(model):
+    return model.get_layer("flatten").output.shape[-1]
+
+
+def shifts_right(kernel):
+    shapes = data.sample_image("shapes")
+    return np.array_equal(filters.apply_kernel(shapes, kernel)[:, 1:], shapes[:, :-1].astype(np.float32))
+
+
+REFERENCES = {
+    "grayscale_pixel": lambda: cv2.cvtColor(np.array([[check.GRAY_PIXEL]], np.uint8), cv2.COLOR_RGB2GRAY)[0, 0],
+    "sobel_response": lambda: filters.apply_kernel(check.SOBEL_PATCH.astype(np.float32), filters.SOBEL_X,
+                                                   padding="valid")[0, 0],
+    "conv_output_size": lambda: keras_output_shape(keras.layers.Conv2D(1, 5, strides=2), (32, 32, 1))[0],
+    "conv_output_shape": lambda: keras_output_shape(keras.layers.Conv2D(16, 3, strides=2, padding="same"),
+                                                    (64, 64, 3)),
+    "conv_params": lambda: keras.Sequential([keras.Input((28, 28, 3)), keras.layers.Conv2D(32, 3)]).count_params(),
+    "same_padding_corner": keras_same_corner,
+    "same_padding_split": keras_padding_rows,
+    "max_pool_by_hand": lambda: keras.ops.convert_to_numpy(keras.layers.MaxPooling2D(2)(
+        check.POOL_GRID.reshape(1, 4, 4, 1).astype(np.float32)))[0, :, :, 0],
+    "pooled_size": lambda: tuple(keras_output_shape(keras.layers.MaxPooling2D(3, 2, padding=padding),
+                                                    (26, 26, 1))[0] for padding in ("valid", "same")),
+    "global_pool_size": lambda: keras_output_shape(keras.layers.GlobalMaxPooling2D(), (5, 5, 64))[0],
+    "lenet_dense_input": lambda: dense_input_size(models.lenet_cnn()),
+    "lenet_params": lambda: models.lenet_cnn().count_params(),
+    "batchnorm_conv_params": lambda: models.mnist_fast(width=48).get_layer("block2_conv").count_params(),
+    "validation_size": lambda: len(training.split_validation(np.zeros((60_000, 1), np.uint8),
+                                                             np.zeros(60_000, np.uint8), fraction=0.2)[0][0]),
+    "onehot_loss": lambda: keras.losses.get("categorical_crossentropy").__name__,
+    "seed_dense_params": lambda: models.seed_cifar10_cnn(input_shape=(64, 64, 3)).get_layer("dense1").count_params(),
+    "batch_megabytes": lambda: np.zeros((128, 32, 32, 3), np.float32).nbytes / 1e6,
+    "smoothed_target": smoothing_target_from_keras,
+    "width_doubling_factor": lambda: (models.cifar10_fast(width=64).get_layer("block2b_conv").count_params()
+                                      / models.cifar10_fast(width=32).get_layer("block2b_conv").count_params()),
+    "feature_map_shape": lambda: tuple(models.mnist_fast(input_shape=(64, 64, 1), width=check.MNIST_FAST_WIDTH)
+                                       .get_layer("block2_relu").output.shape[1:]),
+    "first_layer_weights": lambda: models.cifar10_fast(width=check.CIFAR_FAST_WIDTH)
+                                   .get_layer("block1_conv").count_params(),
+    "receptive_field_size": lambda: visualize.receptive_field(models.cifar10_fast(), "block3b_conv").size,
+}
+
+
+@pytest.mark.parametrize("exercise", sorted(REFERENCES))
+def test_reference_answer_passes_the_check(exercise):
+    assert run_check(exercise, REFERENCES[exercise]())[0]
+
+
+def test_cifar_layer_table_matches_the_model():
+    model = models.cifar10_fast()
+    table = []
+    for layer in model.layers[:[layer.name for layer in model.layers].index("block3b_conv") + 1]:
+        size = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+        if size:
+            table.append((layer.name, size[0], layer.strides[0]))
+    assert tuple(table) == check.CIFAR_FAST_LAYERS
+
+
+def test_notebook_models_use_the_widths_the_checks_assume():
+    assert models.mnist_fast().get_layer("block1_conv").filters == check.MNIST_FAST_WIDTH
+    assert models.cifar10_fast().get_layer("block1_conv").filters == check.CIFAR_FAST_WIDTH
+
+
+def test_solution_kernels_do_what_the_exercises_ask_on_the_sample_image():
+    assert shifts_right(solutions.answer("shift_kernel"))
+    assert not shifts_right(one_hot_kernel(1, 2))
+    diagonal = solutions.answer("diagonal_kernel")
+    # Straight edges and flat areas give 0 with OpenCV too (reflected border, float32).
+    stripes = np.zeros((16, 16), np.float32)
+    stripes[:, 8:] = 1
+    assert np.abs(filters.apply_kernel(stripes, diagonal)).max() == 0
+    assert np.abs(filters.apply_kernel(stripes.T.copy(), diagonal)).max() == 0
+    assert np.abs(filters.apply_kernel(np.tril(np.ones((16, 16), np.float32)), diagonal)).max() > 0
+
+
+def test_solution_max_pool_matches_keras_on_random_images():
+    my_max_pool = solutions.answer("max_pool")
+    image = np.random.default_rng(1).standard_normal((9, 6)).astype(np.float32)
+    theirs = keras.ops.convert_to_numpy(keras.layers.MaxPooling2D(2)(image.reshape(1, 9, 6, 1)))[0, :, :, 0]
+    np.testing.assert_array_equal(my_max_pool(image), theirs)
+
+
+# The notebooks: every check is called once, and each exercise cell runs as shipped and as solved.
+
+def exercise_cells():
+    """(notebook name, exercise, variable, cell) for every exercise cell of notebooks/*.ipynb."""
+    found = []
+    for path in sorted(make_solutions.NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            call = make_solutions.exercise_call(cell.source) if cell.cell_type == "code" else None
+            if call:
+                found.append((path.stem, *call, cell))
+    return found
+
+
+def run_cell(source):
+    """Execute notebook cell source with np and check available; return what it printed."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(source, {"np": np, "check": check})
+    return printed.getvalue()
+
+
+def test_notebooks_call_every_check_once_with_the_solution_variable():
+    calls = [(exercise, variable) for _, exercise, variable, _ in exercise_cells()]
+    assert sorted(exercise for exercise, _ in calls) == EXERCISES
+    for exercise, variable in calls:
+        assert variable == solutions.SOLUTIONS[exercise][0], exercise
+
+
+def test_notebook_exercise_cells_as_shipped_print_not_attempted():
+    for notebook, exercise, _, cell in exercise_cells():
+        printed = run_cell(cell.source)
+        assert printed.startswith("Not attempted yet: ") and printed.count("\n") == 1, (notebook, printed)
+        stored = "".join(output.get("text", "") for output in cell.get("outputs", []))
+        assert stored in ("", printed), (notebook, exercise, stored)  # stored outputs are up to date
+
+
+def test_make_solutions_fills_in_every_exercise(tmp_path):
+    assert make_solutions.main(["--out", str(tmp_path)]) == 0
+    solved = []
+    for path in sorted(tmp_path.glob("*_solutions.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            call = make_solutions.exercise_call(cell.source) if cell.cell_type == "code" else None
+            if call:
+                assert "None  # your answer" not in cell.source and not cell.outputs
+                assert run_cell(cell.source).startswith("Correct! "), (path.name, call)
+                solved.append(call[0])
+    assert sorted(solved) == EXERCISES

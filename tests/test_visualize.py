@@ -1,0 +1,302 @@
+"""cnnlab.visualize: compared with Keras layer outputs, pixel perturbation and the exact CAM of tiny models."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from cnnlab import config, models, visualize  # noqa: E402
+from cnnlab.runtime import keras  # noqa: E402
+
+layers = keras.layers
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def small_mnist_model():
+    """cnnlab's MNIST architecture at width 4: same layer names and strides, untrained."""
+    keras.utils.set_random_seed(0)
+    return models.mnist_fast(width=4)
+
+
+def random_digits(count, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, size=(count, 28, 28, 1), dtype=np.uint8)
+
+
+# ------------------------------------------------------------------ receptive fields
+
+
+def test_receptive_field_of_mnist_fast_matches_the_hand_count(small_mnist_model):
+    # By hand: a 3x3 conv adds 2 input steps, a 2x2 pool adds 1 step and doubles the step.
+    expected = {"block1_conv": (3, 1), "block1_relu": (3, 1), "block1_pool": (4, 2),
+                "block2_conv": (8, 2), "block2_pool": (10, 4), "block3_relu": (18, 4), "block3_pool": (22, 8)}
+    for name, (size, jump) in expected.items():
+        field = visualize.receptive_field(small_mnist_model, name)
+        assert (field.size, field.jump) == (size, jump), name
+    # block2's first position sees pool1 outputs -1..1, i.e. conv1 outputs -2..3, i.e. pixels -3..4.
+    assert visualize.receptive_field(small_mnist_model, "block2_relu").offset == -3
+
+
+def test_receptive_field_matches_the_pixels_that_change_the_output():
+    side = 16
+    keras.utils.set_random_seed(1)
+    # Linear layers only, so that every pixel inside the field really moves the output.
+    model = keras.Sequential([
+        keras.Input((side, side, 1)),
+        layers.Conv2D(2, 3, padding="same", name="conv_same"),
+        layers.AveragePooling2D(2, name="pool"),
+        layers.Conv2D(2, 3, padding="valid", name="conv_valid"),
+        layers.Conv2D(2, 3, strides=2, padding="same", name="conv_stride"),
+    ])
+    names = ["conv_same", "pool", "conv_valid", "conv_stride"]
+    pixels = np.eye(side * side, dtype=np.float32).reshape(-1, side, side, 1)  # one lit pixel each
+    outputs = visualize.activation_model(model, names).predict(np.concatenate([pixels, 0 * pixels[:1]]),
+                                                                verbose=0)
+    for name, maps in zip(names, outputs):
+        response = np.abs(maps[:-1] - maps[-1]).sum(axis=-1)  # (pixels, h, w); bias cancels
+        field = visualize.receptive_field(model, name)
+        for row in range(maps.shape[1]):
+            for column in range(maps.shape[2]):
+                moved = (response[:, row, column] > 1e-6).reshape(side, side)
+                expected = np.zeros((side, side), bool)
+                top, left = field.first_pixel(row), field.first_pixel(column)
+                expected[max(top, 0):top + field.size, max(left, 0):left + field.size] = True
+                np.testing.assert_array_equal(moved, expected, err_msg=f"{name} at ({row}, {column})")
+
+
+def test_receptive_field_rejects_layers_without_positions(small_mnist_model):
+    with pytest.raises(ValueError, match="global_pool"):
+        visualize.receptive_field(small_mnist_model, "output")
+    with pytest.raises(ValueError, match="no layer 'conv9'"):
+        visualize.receptive_field(small_mnist_model, "conv9")
+    inputs = keras.Input((8, 8, 1))
+    functional = keras.Model(inputs, layers.Conv2D(1, 3)(inputs))
+    with pytest.raises(TypeError, match="Sequential"):
+        visualize.receptive_field(functional, functional.layers[-1].name)
+
+
+def test_crop_fills_the_part_outside_the_image_with_zeros():
+    image = np.arange(1, 37, dtype=np.uint8).reshape(6, 6)
+    field = visualize.ReceptiveField(size=4, jump=2, offset=-1)
+    corner = visualize.crop(image, field, 0, 0)  # pixels -1..2 on both axes
+    assert corner.dtype == np.uint8 and corner.shape == (4, 4)
+    assert not corner[0].any() and not corner[:, 0].any()
+    np.testing.assert_array_equal(corner[1:, 1:], image[:3, :3])
+    np.testing.assert_array_equal(visualize.crop(image, field, 1, 1), image[1:5, 1:5])
+    colour = np.zeros((6, 6, 3), np.uint8)
+    assert visualize.crop(colour, field, 2, 2).shape == (4, 4, 3)
+
+
+# ------------------------------------------------------------------ filters and feature maps
+
+
+def test_first_conv_kernel_is_the_first_convolution(small_mnist_model):
+    kernel = visualize.first_conv_kernel(small_mnist_model)
+    assert kernel.shape == (3, 3, 1, 4) and kernel.dtype == np.float32
+    np.testing.assert_array_equal(kernel, small_mnist_model.get_layer("block1_conv").get_weights()[0])
+    with pytest.raises(ValueError, match="no Conv2D"):
+        visualize.first_conv_kernel(models.mlp())
+
+
+def test_filter_images_scale_each_filter_and_keep_signs():
+    kernel = np.random.default_rng(0).normal(size=(3, 3, 1, 5)).astype(np.float32)
+    kernel[..., 2] *= 100  # scale must not matter
+    images = visualize.filter_images(kernel)
+    assert images.shape == (5, 3, 3)
+    np.testing.assert_allclose(np.abs(images).max(axis=(1, 2)), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(np.sign(images), np.sign(np.moveaxis(kernel[:, :, 0], -1, 0)))
+
+
+def test_filter_images_of_colour_kernels_are_rgb_in_0_to_1():
+    kernel = np.random.default_rng(1).normal(size=(3, 3, 3, 4)).astype(np.float32)
+    images = visualize.filter_images(kernel)
+    assert images.shape == (4, 3, 3, 3)
+    np.testing.assert_allclose(images.min(axis=(1, 2, 3)), 0.0, atol=1e-7)
+    np.testing.assert_allclose(images.max(axis=(1, 2, 3)), 1.0, rtol=1e-6)
+    # A linear stretch: the original weights come back from low + image * span.
+    original = np.moveaxis(kernel, -1, 0)
+    low = original.min(axis=(1, 2, 3), keepdims=True)
+    span = original.max(axis=(1, 2, 3), keepdims=True) - low
+    np.testing.assert_allclose(low + images * span, original, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"\(3, 3, 2, 4\)"):
+        visualize.filter_images(np.zeros((3, 3, 2, 4)))
+
+
+def test_feature_maps_equal_the_layer_by_layer_outputs(small_mnist_model):
+    image = random_digits(1)[0]
+    names = ["block1_relu", "block2_pool", "block3_relu"]
+    maps = visualize.feature_maps(small_mnist_model, image, names)
+    values = keras.ops.convert_to_tensor(image[None], dtype="float32")
+    for layer in small_mnist_model.layers:  # the reference: call each layer in turn
+        values = layer(values, training=False)
+        if layer.name in names:
+            np.testing.assert_allclose(maps[layer.name], keras.ops.convert_to_numpy(values)[0],
+                                       rtol=1e-5, atol=1e-5)
+    assert [maps[name].shape for name in names] == [(28, 28, 4), (7, 7, 8), (7, 7, 16)]
+    with pytest.raises(ValueError, match=r"\(1, 32, 32, 3\)"):
+        visualize.feature_maps(small_mnist_model, np.zeros((32, 32, 3), np.uint8), names)
+
+
+def test_strongest_activations_are_the_maxima_of_the_full_maps(small_mnist_model):
+    images = random_digits(20, seed=2)
+    strongest = visualize.strongest_activations(small_mnist_model, images, "block2_relu", batch_size=8)
+    maps = visualize.activation_model(small_mnist_model, ["block2_relu"]).predict(images, verbose=0)
+    maps = maps[0] if isinstance(maps, list) else maps
+    np.testing.assert_allclose(strongest.values, maps.max(axis=(1, 2)), rtol=1e-5, atol=1e-6)
+    at_position = np.take_along_axis(maps.reshape(20, -1, 8), (strongest.rows * 14 + strongest.columns)[:, None],
+                                     axis=1)[:, 0]
+    np.testing.assert_allclose(at_position, strongest.values, rtol=1e-5, atol=1e-6)
+
+
+def test_top_patches_are_the_strongest_images_cropped_at_their_maximum(small_mnist_model):
+    images = random_digits(30, seed=3)
+    strongest = visualize.strongest_activations(small_mnist_model, images, "block2_relu")
+    field = visualize.receptive_field(small_mnist_model, "block2_relu")
+    patches, indices = visualize.top_patches(images, strongest, field, channel=5, count=4)
+    assert patches.shape == (4, 8, 8, 1) and patches.dtype == np.uint8
+    np.testing.assert_array_equal(indices, np.argsort(-strongest.values[:, 5])[:4])
+    first = indices[0]
+    np.testing.assert_array_equal(patches[0], visualize.crop(images[first], field, strongest.rows[first, 5],
+                                                             strongest.columns[first, 5]))
+
+
+# ------------------------------------------------------------------ Grad-CAM
+
+
+def gap_model(seed=0):
+    """Conv(1x1) -> global average pooling -> Dense softmax: its Grad-CAM is exactly its CAM."""
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((6, 6, 2)), layers.Conv2D(3, 1, name="features"),
+                             layers.GlobalAveragePooling2D(name="pool"),
+                             layers.Dense(4, activation="softmax", name="output")])
+
+
+def test_grad_cam_equals_the_class_activation_map_of_a_pooling_model():
+    model = gap_model()
+    images = np.random.default_rng(0).normal(size=(5, 6, 6, 2)).astype(np.float32)
+    kernel, bias = model.get_layer("features").get_weights()
+    weights, dense_bias = model.get_layer("output").get_weights()
+    features = images @ kernel[0, 0] + bias  # a 1x1 convolution is a matrix product per pixel
+    predicted = np.argmax(features.mean(axis=(1, 2)) @ weights + dense_bias, axis=1)
+    heatmaps, classes = visualize.grad_cam(model, images, "features")
+    np.testing.assert_array_equal(classes, predicted)
+    # Zhou et al.'s CAM: the class's output weights applied to the feature maps (logits, not softmax).
+    expected = np.maximum(np.einsum("nhwk,kn->nhw", features, weights[:, predicted]), 0)
+    expected /= expected.max(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(heatmaps, expected, rtol=1e-4, atol=1e-5)
+    other, classes = visualize.grad_cam(model, images, "features", class_indices=[0] * 5)
+    assert list(classes) == [0] * 5 and not np.allclose(other, heatmaps)
+
+
+def test_grad_cam_lights_up_only_what_the_class_looks_at():
+    # Channel 0 of the image holds a square on the left, channel 1 one on the right; the
+    # predicted class (0) depends on feature 0 only, so all the heat must be on the left.
+    model = keras.Sequential([keras.Input((8, 8, 2)),
+                              layers.Conv2D(2, 1, use_bias=False, name="features"),
+                              layers.GlobalAveragePooling2D(name="pool"),
+                              layers.Dense(2, activation="softmax", name="output")])
+    model.get_layer("features").set_weights([np.eye(2, dtype=np.float32)[None, None]])
+    model.get_layer("output").set_weights([np.array([[1.0, -1.0], [0.0, 0.0]], np.float32), np.zeros(2)])
+    image = np.zeros((1, 8, 8, 2), np.float32)
+    image[0, 2:6, 0:3, 0] = 1.0
+    image[0, 2:6, 5:8, 1] = 1.0
+    heatmaps, classes = visualize.grad_cam(model, image, "features")
+    assert classes[0] == 0
+    assert heatmaps[0, :, :4].sum() > 0 and heatmaps[0, :, 4:].sum() == 0
+    assert heatmaps.max() == pytest.approx(1.0)
+
+
+def test_grad_cam_rejects_bad_requests():
+    model = gap_model()
+    images = np.zeros((2, 6, 6, 2), np.float32)
+    with pytest.raises(ValueError, match="output layer"):
+        visualize.grad_cam(model, images, "output")
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        visualize.grad_cam(model, images, "features", class_indices=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"\(N, 6, 6, 2\)"):
+        visualize.grad_cam(model, images[..., :1], "features")
+
+
+def test_cam_from_gradients_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match=r"\(1, 2, 2, 3\) and \(1, 2, 2, 4\)"):
+        visualize.cam_from_gradients(np.zeros((1, 2, 2, 3)), np.zeros((1, 2, 2, 4)))
+
+
+# ------------------------------------------------------------------ loading or training
+
+
+def test_load_or_train_loads_a_matching_checkpoint(tmp_path, small_mnist_model):
+    path = tmp_path / "mnist_cnn.keras"
+    small_mnist_model.save(path)
+    model, origin = visualize.load_or_train("mnist", path)
+    assert "loaded" in origin and "04_mnist_cnn" in origin
+    for loaded, saved in zip(model.get_weights(), small_mnist_model.get_weights()):
+        np.testing.assert_array_equal(loaded, saved)
+
+
+def test_load_or_train_refuses_a_checkpoint_of_another_model(tmp_path):
+    path = tmp_path / "mnist_cnn.keras"
+    models.lenet_cnn().save(path)
+    with pytest.raises(ValueError, match="lenet_cnn.*re-run notebook 04_mnist_cnn"):
+        visualize.load_or_train("mnist", path)
+    with pytest.raises(ValueError, match="no model recipe"):
+        visualize.load_or_train("fashion-mnist")
+
+
+def test_load_or_train_trains_briefly_without_a_checkpoint(tmp_path, monkeypatch):
+    images = random_digits(60, seed=4)
+    labels = np.arange(60, dtype=np.uint8) % 10
+    monkeypatch.setattr(config, "quick", True)
+    monkeypatch.setattr(visualize.data, "load", lambda name: ((images, labels), (images, labels)))
+    path = tmp_path / "missing.keras"
+    model, origin = visualize.load_or_train("mnist", path)
+    assert model.name == "mnist_fast" and "no checkpoint" in origin and "trained 1 epoch" in origin
+    assert not path.exists()  # a brief training never poses as the notebook's checkpoint
+
+
+# ------------------------------------------------------------------ plots
+
+
+def test_plot_filters_draws_each_filter_on_one_signed_scale():
+    kernel = np.random.default_rng(2).normal(size=(3, 3, 1, 6)).astype(np.float32)
+    axes = visualize.plot_filters(kernel, ncols=4)
+    assert len(axes) == 6 and [ax.get_title() for ax in axes] == [str(index) for index in range(6)]
+    artist = axes[3].get_images()[0]
+    np.testing.assert_allclose(artist.get_array(), visualize.filter_images(kernel)[3])
+    assert artist.get_clim() == (-1, 1)
+
+
+def test_plot_layer_maps_draws_one_row_per_layer(small_mnist_model):
+    maps = visualize.feature_maps(small_mnist_model, random_digits(1)[0], ["block1_relu", "block3_relu"])
+    drawn = visualize.plot_layer_maps(maps, max_channels=3)
+    assert list(drawn) == ["block1_relu", "block3_relu"] and [len(axes) for axes in drawn.values()] == [3, 3]
+    np.testing.assert_allclose(drawn["block3_relu"][2].get_images()[0].get_array(), maps["block3_relu"][..., 2])
+
+
+def test_plot_top_patches_puts_each_channel_on_its_own_row():
+    patches = {3: np.zeros((5, 8, 8, 1), np.uint8), 7: np.full((5, 8, 8, 1), 9, np.uint8)}
+    axes = visualize.plot_top_patches(patches)
+    assert len(axes) == 10 and axes[0].get_title() == "channel 3" and axes[5].get_title() == "channel 7"
+    assert axes[6].get_images()[0].get_array().max() == 9
+    with pytest.raises(ValueError, match="same number"):
+        visualize.plot_top_patches({0: np.zeros((2, 4, 4)), 1: np.zeros((3, 4, 4))})
+
+
+def test_plot_grad_cam_overlays_each_heat_map_on_its_image():
+    images = np.zeros((3, 32, 32, 3), np.uint8)
+    heatmaps = np.random.default_rng(3).random((3, 8, 8)).astype(np.float32)
+    axes = visualize.plot_grad_cam(images, heatmaps, titles=["a", "b", "c"], title_colors=["red"] * 3, ncols=2)
+    assert len(axes) == 3 and axes[2].get_title() == "c"
+    background, heat = axes[1].get_images()
+    np.testing.assert_array_equal(background.get_array(), images[1])
+    np.testing.assert_allclose(heat.get_array(), heatmaps[1])
+    with pytest.raises(ValueError, match="heat maps"):
+        visualize.plot_grad_cam(images, heatmaps[:2])
