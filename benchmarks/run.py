@@ -33,9 +33,7 @@ import sys
 import time
 from typing import Callable, NamedTuple
 
-import numpy as np
-
-from cnnlab import config, data, models, training
+from cnnlab import config, data, evaluation, models, training
 from cnnlab.runtime import keras
 
 SEED = 0
@@ -166,14 +164,9 @@ def ratio(numerator, denominator):
     return numerator / denominator
 
 
-def one_hot(labels, num_classes=NUM_CLASSES):
-    """One-hot rows in float32 (keras.utils.to_categorical would give float64)."""
-    return np.eye(num_classes, dtype=np.float32)[labels]
-
-
 def accuracy_on(model, images, labels):
     """Fraction of ``images`` whose predicted class equals ``labels`` (integer labels)."""
-    return float(np.mean(training.predict_labels(model, images, TEST_BATCH_SIZE) == labels))
+    return evaluation.accuracy(labels, training.predict_labels(model, images, TEST_BATCH_SIZE))
 
 
 class EpochRecord(NamedTuple):
@@ -299,7 +292,7 @@ def compiled_model(recipe, num_train_images, epochs):
 
 
 def _labels_for(recipe, labels):
-    return one_hot(labels) if recipe.one_hot else labels
+    return training.one_hot(labels, NUM_CLASSES) if recipe.one_hot else labels
 
 
 def fit(recipe, model, train, validation, epochs, callbacks=()):

@@ -29,10 +29,8 @@ GRAY_PIXEL = (200, 100, 50)  # (R, G, B)
 SOBEL_PATCH = np.array([[10, 50, 90], [20, 60, 110], [30, 70, 130]])
 EDGE_SIDE = 9  # side of the synthetic edge images the diagonal kernel is tried on
 STRAIGHT_EDGE_LIMIT = 0.25  # vertical/horizontal response allowed, as a share of the diagonal one
-# 02_convolution (the 5x5 example of the notebook and NOTES.md)
-EXAMPLE_IMAGE = np.array([[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3],
-                          [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]])
-EXAMPLE_KERNEL = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]])
+# 02_convolution: the 5x5 example of the notebook and NOTES.md
+EXAMPLE_IMAGE, EXAMPLE_KERNEL = conv.EXAMPLE_IMAGE, conv.EXAMPLE_KERNEL
 # 03_pooling
 POOL_GRID = np.array([[1, 3, 2, 9], [4, 6, 5, 7], [8, 0, 1, 2], [3, 3, 4, 4]])
 # 04_mnist_cnn
@@ -568,8 +566,9 @@ def batchnorm_conv_params(answer):
                                                                          "adds the shift."),
                              (params.conv2d_params(3, 1, 2 * width, use_bias=False),
                               "each filter spans all the input channels of block1's output."),
-                             (params.conv2d_params(3, 32, 64, use_bias=False),
-                              "that is the default width 32: the question asks for width 48."),
+                             (params.conv2d_params(3, MNIST_FAST_WIDTH, 2 * MNIST_FAST_WIDTH, use_bias=False),
+                              f"that is the default width {MNIST_FAST_WIDTH}: the question asks for width "
+                              f"{width}."),
                              (4 * 2 * width, "that is block2_bn (4 numbers per channel), not the "
                                              "convolution."),
                              (params.conv2d_params(3, 2 * width, 4 * width, use_bias=False),
@@ -767,11 +766,11 @@ def first_layer_weights(answer):
 
 
 def _receptive_field(layers):
-    """Receptive field width after a chain of (name, size, stride) layers: r += (size - 1) * jump."""
-    size, jump = 1, 1
+    """Receptive field width after a chain of (name, size, stride) layers."""
+    field = conv.ReceptiveField()
     for _, window, stride in layers:
-        size, jump = size + (window - 1) * jump, jump * stride
-    return size
+        field = conv.grow_receptive_field(field, window, stride)
+    return field.size
 
 
 def receptive_field_size(answer):

@@ -14,11 +14,23 @@ Conventions, the same as Keras:
   integers); anything with floats is computed and returned in float32.
 """
 
+import dataclasses
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 PADDING_MODES = ("valid", "same")
 NUMERIC_KINDS = "biuf"  # NumPy dtype kinds: bool, signed int, unsigned int, float
+
+# The 5x5 worked example of the seed notes; its valid correlation is [[12, 12, 17], [10, 17, 19], [9, 6, 14]].
+EXAMPLE_IMAGE = np.array([[3, 3, 2, 1, 0],
+                          [0, 0, 1, 3, 1],
+                          [3, 1, 2, 2, 3],
+                          [2, 0, 0, 2, 2],
+                          [2, 0, 0, 0, 1]])
+EXAMPLE_KERNEL = np.array([[0, 1, 2],
+                           [2, 2, 0],
+                           [0, 1, 2]])
 
 
 def _is_int(value):
@@ -186,3 +198,31 @@ def conv2d_layer(images, kernels, bias=None, stride=1, padding="valid"):
     if bias is not None:
         output += bias.astype(dtype, copy=False)
     return output[0] if images.ndim == 3 else output
+
+
+@dataclasses.dataclass(frozen=True)
+class ReceptiveField:
+    """Which input pixels can influence one output position of a layer (along one axis).
+
+    Output position ``i`` sees input pixels ``offset + i * jump`` up to
+    ``offset + i * jump + size - 1``; a negative start means part of the
+    field lies in the zero padding outside the image.
+    """
+
+    size: int = 1
+    jump: int = 1
+    offset: int = 0
+
+    def first_pixel(self, index):
+        """The first input pixel seen by output position ``index``."""
+        return self.offset + index * self.jump
+
+
+def grow_receptive_field(field, kernel_size, stride=1, dilation=1, padding="valid"):
+    """The receptive field after one more sliding-window layer (convolution or pooling)."""
+    extent = dilation * (kernel_size - 1) + 1
+    # "same" pads max(extent - stride, 0) in total, the smaller half first, as padding_amounts does
+    # (exact when the input size is a multiple of the stride, as in cnnlab's models).
+    before = max(extent - stride, 0) // 2 if padding == "same" else 0
+    return ReceptiveField(size=field.size + (extent - 1) * field.jump, jump=field.jump * stride,
+                          offset=field.offset - before * field.jump)

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from cnnlab import config
+from cnnlab import config, evaluation
 from cnnlab.runtime import keras
 
 DEFAULT_VALIDATION_FRACTION = 0.1
@@ -38,6 +38,19 @@ def split_validation(images, labels, fraction=DEFAULT_VALIDATION_FRACTION):
                          "leaves an empty training or validation set")
     cut = len(images) - count
     return (images[:cut], labels[:cut]), (images[cut:], labels[cut:])
+
+
+def one_hot(labels, num_classes):
+    """One-hot rows (N, num_classes) in float32, for losses such as label smoothing that need them.
+
+    Like ``keras.utils.to_categorical``, which returns float64: twice the memory, and Keras
+    casts it to float32 anyway.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integers of shape (N,); got {labels.dtype} of shape {labels.shape}")
+    evaluation.check_label_range(labels, num_classes)
+    return np.eye(num_classes, dtype=np.float32)[labels]
 
 
 def steps_per_epoch(num_images, batch_size):

@@ -16,7 +16,7 @@ import pathlib
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cnnlab import config, data, models, plots, training
+from cnnlab import config, conv, data, models, plots, training
 from cnnlab.runtime import backend, keras
 
 layers = keras.layers
@@ -162,7 +162,7 @@ def filter_images(kernel):
     return (per_filter - low) / np.where(span > 0, span, 1)
 
 
-def plot_filters(kernel, ncols=16, fig=None):
+def plot_filters(kernel, ncols=16, fig=None, **kwargs):
     """Show every filter of a first-layer kernel as a small image.
 
     Parameters
@@ -173,6 +173,8 @@ def plot_filters(kernel, ncols=16, fig=None):
         Panels per row.
     fig : matplotlib.figure.Figure, optional
         Figure to fill; a new one when None.
+    **kwargs
+        Passed to ``imshow`` for every filter (they override the defaults).
 
     Returns
     -------
@@ -188,7 +190,7 @@ def plot_filters(kernel, ncols=16, fig=None):
     if fig is None:
         rows = -(-count // ncols)
         fig = plt.figure(figsize=(0.8 * min(ncols, count), 0.95 * rows), layout="constrained")
-    return plots.image_grid(images, titles=titles, ncols=ncols, fig=fig, **options)
+    return plots.image_grid(images, titles=titles, ncols=ncols, fig=fig, **{**options, **kwargs})
 
 
 # ------------------------------------------------------------------ feature maps
@@ -211,7 +213,7 @@ def feature_maps(model, image, layer_names):
     return {name: ops.convert_to_numpy(output)[0] for name, output in zip(layer_names, outputs)}
 
 
-def plot_layer_maps(maps_by_layer, max_channels=8, fig=None):
+def plot_layer_maps(maps_by_layer, max_channels=8, fig=None, **kwargs):
     """Show the first channels of several layers' feature maps, one row of panels per layer.
 
     Parameters
@@ -222,6 +224,8 @@ def plot_layer_maps(maps_by_layer, max_channels=8, fig=None):
         Channels shown per layer.
     fig : matplotlib.figure.Figure, optional
         Figure to fill; a new one when None.
+    **kwargs
+        Passed to :func:`cnnlab.plots.feature_maps` (and on to ``imshow``).
 
     Returns
     -------
@@ -234,7 +238,8 @@ def plot_layer_maps(maps_by_layer, max_channels=8, fig=None):
     rows = fig.subfigures(len(maps_by_layer), 1, squeeze=False)[:, 0]
     drawn = {}
     for row, (name, maps) in zip(rows, maps_by_layer.items()):
-        drawn[name] = plots.feature_maps(maps, ncols=max_channels, fig=row, max_channels=max_channels)
+        drawn[name] = plots.feature_maps(maps, ncols=max_channels, fig=row, max_channels=max_channels,
+                                         **kwargs)
         height, width, channels = np.shape(maps)
         row.suptitle(f"{name}: {height}×{width}, {channels} channels", fontsize="medium")
     return drawn
@@ -243,38 +248,14 @@ def plot_layer_maps(maps_by_layer, max_channels=8, fig=None):
 # ------------------------------------------------------------------ receptive fields and top patches
 
 
-@dataclasses.dataclass(frozen=True)
-class ReceptiveField:
-    """Which input pixels can influence one output position of a layer (along one axis).
-
-    Output position ``i`` sees input pixels ``offset + i * jump`` up to
-    ``offset + i * jump + size - 1``; a negative start means part of the
-    field lies in the zero padding outside the image.
-    """
-
-    size: int
-    jump: int
-    offset: int
-
-    def first_pixel(self, index):
-        """The first input pixel seen by output position ``index``."""
-        return self.offset + index * self.jump
-
-
-def _grow(field, kernel_size, stride, dilation, padding):
-    """The receptive field after one more sliding-window layer (convolution or pooling)."""
-    extent = dilation * (kernel_size - 1) + 1
-    # Keras "same" pads max(extent - stride, 0) in total, the smaller half first
-    # (exact when the input size is a multiple of the stride, as in cnnlab's models).
-    before = max(extent - stride, 0) // 2 if padding == "same" else 0
-    return ReceptiveField(size=field.size + (extent - 1) * field.jump, jump=field.jump * stride,
-                          offset=field.offset - before * field.jump)
+# The arithmetic lives in cnnlab.conv (no Keras needed); re-exported for notebook 06.
+ReceptiveField = conv.ReceptiveField
 
 
 def receptive_field(model, layer_name):
     """The receptive field of one output position of ``layer_name`` (square kernels and strides)."""
     _check_chain(model)
-    field = ReceptiveField(size=1, jump=1, offset=0)
+    field = ReceptiveField()
     for layer in model.layers[:_layer_index(model, layer_name) + 1]:
         if isinstance(layer, CONV_LAYERS):
             settings = (layer.kernel_size, layer.strides, layer.dilation_rate)
@@ -288,7 +269,8 @@ def receptive_field(model, layer_name):
                              "pixel-wise layers keep positions")
         if any(value[0] != value[1] for value in settings):
             raise ValueError(f"layer {layer.name!r} is not square (kernel, strides, dilation {settings})")
-        field = _grow(field, settings[0][0], settings[1][0], settings[2][0], layer.padding)
+        field = conv.grow_receptive_field(field, settings[0][0], settings[1][0], settings[2][0],
+                                          layer.padding)
     return field
 
 
@@ -471,7 +453,7 @@ def grad_cam(model, images, layer_name, class_indices=None):
     return heatmaps, class_indices
 
 
-def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=6, fig=None, alpha=0.4):
+def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=6, fig=None, alpha=0.4, **kwargs):
     """Show Grad-CAM heat maps over their images, one panel each.
 
     Parameters
@@ -487,6 +469,8 @@ def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=6, fig
         Figure to fill; a new one when None.
     alpha : float
         Opacity of the heat map.
+    **kwargs
+        Passed to :func:`cnnlab.plots.heatmap_overlay` for every panel.
 
     Returns
     -------
@@ -504,7 +488,7 @@ def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=6, fig
     for ax in axes[len(images):]:
         ax.set_axis_off()
     for index, (ax, image, heatmap) in enumerate(zip(axes, images, heatmaps)):
-        plots.heatmap_overlay(image, heatmap, ax=ax, alpha=alpha, vmin=0, vmax=1)
+        plots.heatmap_overlay(image, heatmap, ax=ax, alpha=alpha, **{"vmin": 0, "vmax": 1, **kwargs})
         if titles is not None:
             color = None if title_colors is None else title_colors[index]
             ax.set_title(titles[index], fontsize=plots.GRID_TITLE_SIZE, color=color)

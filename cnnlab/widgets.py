@@ -31,15 +31,6 @@ try:
 except ImportError:  # the figures still work; only the controls are missing
     ipywidgets = None
 
-# The 5x5 worked example of the seed notes: its valid correlation is [[12, 12, 17], [10, 17, 19], [9, 6, 14]].
-EXAMPLE_IMAGE = np.array([[3, 3, 2, 1, 0],
-                          [0, 0, 1, 3, 1],
-                          [3, 1, 2, 2, 3],
-                          [2, 0, 0, 2, 2],
-                          [2, 0, 0, 0, 1]])
-EXAMPLE_KERNEL = np.array([[0, 1, 2],
-                           [2, 2, 0],
-                           [0, 1, 2]])
 PLAYGROUND_IMAGE = "shapes"  # data.sample_image name
 PLAYGROUND_KERNEL = "sobel_x"
 KERNEL_SIDE = 3  # the playground edits a 3x3 kernel
@@ -424,7 +415,7 @@ def kernel_playground(image=None, kernel=PLAYGROUND_KERNEL):
     return KernelPlayground(image, weights)
 
 
-def convolution_stepper(image=EXAMPLE_IMAGE, kernel=EXAMPLE_KERNEL, position=0):
+def convolution_stepper(image=conv.EXAMPLE_IMAGE, kernel=conv.EXAMPLE_KERNEL, position=0):
     """Return a ConvolutionStepper over the valid correlation of image with kernel (default: the 5x5 example).
 
     ``.slider`` moves the window; ``.step`` is the current :class:`ConvolutionStep`.

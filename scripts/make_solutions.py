@@ -10,6 +10,7 @@ The copies live outside notebooks/ so that nbval does not collect them.
 """
 
 import argparse
+import os
 import pathlib
 import re
 import sys
@@ -66,7 +67,9 @@ def main(argv=None):
             f"**Solutions** to the exercises of `{path.name}`, written by `scripts/make_solutions.py` "
             "from `cnnlab/solutions.py`. Try the exercises in the original notebook first."))
         target = args.out / f"{path.stem}_solutions.ipynb"
-        nbformat.write(notebook, target)
+        partial = target.with_name(target.name + ".partial")  # an interrupted run leaves no half file
+        nbformat.write(notebook, partial)
+        os.replace(partial, target)
         print(f"{target}: {len(solved)} exercises solved")
     return 0
 

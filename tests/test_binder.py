@@ -7,7 +7,6 @@ environment is built from binder/ alone and everything is imported in it.
 """
 
 import hashlib
-import http.server
 import os
 import pathlib
 import re
@@ -15,7 +14,6 @@ import shlex
 import stat
 import subprocess
 import sys
-import threading
 import tomllib
 
 import pytest
@@ -167,8 +165,8 @@ def test_start_sets_the_environment_and_runs_the_session_command():
 
 
 @pytest.fixture
-def data_server(tmp_path):
-    """Serve one small file per data set file over HTTP on 127.0.0.1: yields (base URL, md5 by path)."""
+def data_server(tmp_path, serve_folder):
+    """Serve one small file per data set file over HTTP on 127.0.0.1: returns (base URL, md5 by path)."""
     root = tmp_path / "served"
     checksums = {}
     for name, dataset in data.DATASETS.items():
@@ -178,19 +176,7 @@ def data_server(tmp_path):
             path.write_bytes(f"{name}/{file_name}".encode() * 100)  # distinct per file
             checksums[path.relative_to(root).as_posix()] = hashlib.md5(path.read_bytes()).hexdigest()
 
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", checksums
-    server.shutdown()
-    server.server_close()
+    return serve_folder(root), checksums
 
 
 def test_post_build_data_step_fills_the_default_cache(data_server, tmp_path, monkeypatch, capsys):

@@ -162,3 +162,18 @@ def test_bad_input_raises_value_error(call, message):
 def test_non_numeric_input_raises_type_error():
     with pytest.raises(TypeError, match="dtype"):
         conv.corr2d([["a", "b"], ["c", "d"]], np.ones((1, 1)))
+
+
+def test_example_is_the_notes_worked_example():
+    np.testing.assert_array_equal(conv.corr2d(conv.EXAMPLE_IMAGE, conv.EXAMPLE_KERNEL),
+                                  [[12, 12, 17], [10, 17, 19], [9, 6, 14]])
+
+
+def test_receptive_field_grows_by_kernel_minus_one_steps():
+    field = conv.ReceptiveField()
+    for kernel_size, stride in [(3, 1), (2, 2), (3, 1)]:  # conv, pool, conv: 3, then 4 at step 2, then 8
+        field = conv.grow_receptive_field(field, kernel_size, stride)
+    assert (field.size, field.jump, field.offset) == (8, 2, 0)
+    same = conv.grow_receptive_field(conv.ReceptiveField(), 3, 1, padding="same")
+    assert same.offset == -conv.padding_amounts(5, 3, "same")[0]  # the window starts in the padding
+    assert conv.grow_receptive_field(conv.ReceptiveField(), 3, dilation=2).size == 5

@@ -2,12 +2,10 @@
 
 import gzip
 import hashlib
-import http.server
 import io
 import pathlib
 import shutil
 import tarfile
-import threading
 
 import numpy as np
 import pytest
@@ -267,24 +265,9 @@ def test_cifar_truncated_archive(cifar_members, isolated, tmp_path):
 # --- downloads from a server on 127.0.0.1 -------------------------------------------------------
 
 @pytest.fixture
-def file_server(idx_folder):
-    """Serve the valid IDX files over HTTP on 127.0.0.1; yields the base URL."""
-    folder = idx_folder[0]
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(folder), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+def file_server(idx_folder, serve_folder):
+    """Serve the valid IDX files over HTTP on 127.0.0.1; returns the base URL."""
+    return serve_folder(idx_folder[0])
 
 
 def serve_fashion_from(monkeypatch, idx_folder, mirrors):

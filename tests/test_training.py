@@ -142,3 +142,18 @@ def test_predict_labels_returns_class_indices():
     images, _ = tiny_problem(count=5)
     predicted = training.predict_labels(model, images)
     assert predicted.shape == (5,) and set(predicted) <= {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+
+
+def test_one_hot_matches_keras_in_float32():
+    labels = np.array([3, 0, 9, 3], dtype=np.uint8)
+    encoded = training.one_hot(labels, 10)
+    assert encoded.dtype == np.float32 and encoded.shape == (4, 10)
+    np.testing.assert_array_equal(encoded, keras.utils.to_categorical(labels, 10))
+
+
+@pytest.mark.parametrize("labels, message", [(np.array([1, 10]), "label 10, outside 0..9"),
+                                             (np.array([[1, 2]]), r"shape \(1, 2\)"),
+                                             (np.array([0.5, 1.0]), "float64")])
+def test_one_hot_rejects_bad_labels(labels, message):
+    with pytest.raises(ValueError, match=message):
+        training.one_hot(labels, 10)

@@ -300,3 +300,14 @@ def test_plot_grad_cam_overlays_each_heat_map_on_its_image():
     np.testing.assert_allclose(heat.get_array(), heatmaps[1])
     with pytest.raises(ValueError, match="heat maps"):
         visualize.plot_grad_cam(images, heatmaps[:2])
+
+
+def test_plot_helpers_pass_imshow_options_through():
+    kernel = np.random.default_rng(4).normal(size=(3, 3, 1, 4)).astype(np.float32)
+    assert visualize.plot_filters(kernel, cmap="gray")[0].get_images()[0].get_cmap().name == "gray"
+    maps = {"layer": np.random.default_rng(5).random((4, 4, 2)).astype(np.float32)}
+    drawn = visualize.plot_layer_maps(maps, max_channels=2, cmap="magma")
+    assert drawn["layer"][1].get_images()[0].get_cmap().name == "magma"
+    images, heatmaps = np.zeros((1, 8, 8, 3), np.uint8), np.full((1, 2, 2), 0.5, np.float32)
+    heat = visualize.plot_grad_cam(images, heatmaps, vmax=2)[0].get_images()[1]
+    assert heat.get_clim() == (0, 2)  # vmin keeps its default, vmax is the caller's
