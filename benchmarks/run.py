@@ -1,31 +1,42 @@
-"""Time-to-accuracy benchmark: the seeds' plain-Keras models against cnnlab's notebook models.
+"""Time-to-accuracy benchmark: cnnlab's recipes against the classic tutorials, in one process.
 
-    python -m benchmarks.run --data-dir DIR [--only mnist|cifar10|overhead ...] [--smoke]
+    python -m benchmarks.run --data-dir DIR [--only mnist|cifar10|ablation ...] [--smoke]
 
-For each data set it trains, one after the other in the same process, the seeds'
-reference model exactly as the seeds do (plain ``model.fit``) and cnnlab's
-notebook model through ``cnnlab.training.train``. After every epoch a callback
-pauses the training clock, scores the test set and resumes, so the reported
-seconds are training seconds only. It then times ``training.train`` against a
-raw ``model.fit`` of the same model and data (the wrapper's overhead).
+For each data set it trains, one after the other:
 
-It prints the machine, one line per epoch, a table and, as its last line, one
-JSON object (a section is left out when ``--only`` leaves its part out)::
+1. the classics exactly as their sources do (plain ``model.fit``): for CIFAR-10
+   seed 004's CNN and the TensorFlow CNN tutorial's model, for MNIST seed 003's
+   CNN and keras.io's "Simple MNIST convnet". The first of each pair is the
+   *reference*: its fixed-epoch training time is the budget unit.
+2. cnnlab's recipe (``cnnlab.recipes``), as notebooks 04 and 05 train it.
+3. for each classic, the same recipe *shortened* to the whole epochs that fit in
+   the time that classic needed to reach its best test accuracy: does cnnlab
+   get there in that time?
 
-    {"mnist": {"accuracy": a, "seconds_to_target": s, "target": 0.992,
-               "reference_accuracy": ra, "reference_seconds_to_target": rs, "ratio": s/rs},
-     "cifar10": {... the same keys, "target": 0.6, plus "seconds_to_80", "seconds_to_90"},
-     "wrapper_overhead": o}
+After every epoch a callback stops the training clock, scores the test set and
+restarts the clock, so seconds are training seconds only. cnnlab's recipe
+scores with its test-time views (mirror and shifts); their cost is reported
+apart. ``ablation`` trains the CIFAR-10 recipe for a short budget with one
+technique removed at a time. ``--save`` stores the sections run in
+``cnnlab/assets/benchmark.json``, which notebook 05 prints.
 
-Seconds are null where a model never reached the threshold, and a ratio is
-null where either of its times is. ``--smoke`` trains on a small subset for
-one epoch to check the plumbing: its numbers mean nothing.
+The last line printed is one JSON object (a section is left out under --only)::
+
+    {"cifar10": {"accuracy", "train_seconds", "reference_seconds", "budget_ratio",
+                 "classics": {name: {"best_accuracy", "seconds_to_best", "cnnlab_seconds_to_it",
+                                     "cnnlab_epochs", "ratio"}},
+                 "ratio", "gflops", "peak_gflops"},
+     "mnist": {the same keys}, "ablation": {...}}
+
+``--smoke`` trains on a small subset for one epoch to check the plumbing: its
+numbers mean nothing.
 """
 
 import argparse
 import dataclasses
 import importlib.metadata
 import json
+import math
 import os
 import pathlib
 import platform
@@ -33,100 +44,63 @@ import sys
 import time
 from typing import Callable, NamedTuple
 
-from cnnlab import config, data, evaluation, models, training
+import numpy as np
+
+from cnnlab import augment, config, data, evaluation, models, recipes, training
 from cnnlab.runtime import keras
 
 SEED = 0
 NUM_CLASSES = 10
-VALIDATION_FRACTION = 0.1  # both sides hold out the last 10% of the training set, as the notebooks do
-TEST_BATCH_SIZE = 512
-SECTIONS = ("mnist", "cifar10", "overhead")
+VALIDATION_FRACTION = 0.1  # every model holds out the last 10% of the training set, as the notebooks do
+TEST_BATCH_SIZE = 500
+SECTIONS = ("mnist", "cifar10", "ablation")
+RESULTS_PATH = recipes.BENCHMARK_RESULTS  # the latest measurements, which notebook 05 prints
+ABLATION_EPOCHS = 2
+MATMUL_SIZE = 2048
+MATMUL_REPEATS = 10
 
-# --- the recipes: keep the cnnlab ones in step with notebooks 04 and 05 ----------------------
-
-MNIST_PEAK_LEARNING_RATE = 0.01  # 04_mnist_cnn: peak_learning_rate
-CIFAR10_PEAK_LEARNING_RATE = 0.2  # 05_cifar10: peak_learning_rate
-CIFAR10_LABEL_SMOOTHING = 0.1  # 05_cifar10: label_smoothing
-SGD_MOMENTUM = 0.9
-
-
-def rmsprop(total_steps):
-    """The seeds' optimizer: Keras's RMSprop with its defaults (the schedule length is unused)."""
-    return "rmsprop"
-
-
-def adam_one_cycle(total_steps):
-    """04_mnist_cnn's optimizer: Adam on a one-cycle schedule peaking at 0.01."""
-    return keras.optimizers.Adam(training.one_cycle(MNIST_PEAK_LEARNING_RATE, total_steps))
-
-
-def nesterov_one_cycle(total_steps):
-    """05_cifar10's optimizer: SGD with Nesterov momentum on a one-cycle schedule peaking at 0.2."""
-    return keras.optimizers.SGD(training.one_cycle(CIFAR10_PEAK_LEARNING_RATE, total_steps),
-                                momentum=SGD_MOMENTUM, nesterov=True)
-
-
-# 05_cifar10's loss: cross-entropy on one-hot labels smoothed by 0.1 (stateless, so shareable).
-SMOOTHED_CROSSENTROPY = keras.losses.CategoricalCrossentropy(label_smoothing=CIFAR10_LABEL_SMOOTHING)
+# --smoke: enough data to run every code path in a few minutes on two cores.
+SMOKE_TRAIN_IMAGES = 2_000
+SMOKE_TEST_IMAGES = 500
+SMOKE_BANNER = "SMOKE RUN: tiny subset, 1 epoch. These numbers are NOT meaningful; do not record them."
 
 
 @dataclasses.dataclass(frozen=True)
-class Recipe:
-    """How one model is built, compiled and trained."""
+class Classic:
+    """A model from a classic tutorial, trained as its source trains it."""
 
-    side: str  # "reference": plain model.fit as the seeds; "cnnlab": through training.train
+    key: str  # its key in the JSON summary
+    source: str
     builder: Callable  # () -> uncompiled Keras model
-    optimizer: Callable  # total training steps -> optimizer (or its Keras name)
-    loss: object  # a Keras loss or its name
-    one_hot: bool  # whether the loss wants one-hot labels
+    optimizer: str  # Keras name: each source uses the optimizer's defaults
+    one_hot: bool  # whether its loss takes one-hot labels
     batch_size: int
     epochs: int
 
-
-# Seed 003 (Deep Learning with Python): 32/64/64 convs + Dense 64, RMSprop, batch 64, 5 epochs.
-REFERENCE_MNIST = Recipe("reference", models.dlwp_cnn, rmsprop, "categorical_crossentropy",
-                         one_hot=True, batch_size=64, epochs=5)
-# Seed 004: 2x2 convs 16/32/64 + Dense 500 with dropout, RMSprop, batch 32; its fit runs 1 epoch.
-REFERENCE_CIFAR10 = Recipe("reference", models.seed_cifar10_cnn, rmsprop, "categorical_crossentropy",
-                           one_hot=True, batch_size=32, epochs=1)
-CNNLAB_MNIST = Recipe("cnnlab", models.mnist_fast, adam_one_cycle, "sparse_categorical_crossentropy",
-                      one_hot=False, batch_size=128, epochs=3)
-CNNLAB_CIFAR10 = Recipe("cnnlab", models.cifar10_fast, nesterov_one_cycle, SMOOTHED_CROSSENTROPY,
-                        one_hot=True, batch_size=128, epochs=12)
+    @property
+    def loss(self):
+        return "categorical_crossentropy" if self.one_hot else "sparse_categorical_crossentropy"
 
 
-@dataclasses.dataclass(frozen=True)
-class Benchmark:
-    """One data set's pair of recipes and the test accuracies whose times are reported."""
-
-    name: str
-    load: Callable  # () -> ((x_train, y_train), (x_test, y_test)), uint8
-    target: float  # the threshold of "seconds_to_target" and "ratio"
-    thresholds: tuple  # every threshold the table shows
-    extra_keys: dict  # further JSON keys of the cnnlab model's seconds -> their threshold
-    reference: Recipe
-    cnnlab: Recipe
-
-
-BENCHMARKS = {
-    "mnist": Benchmark("mnist", data.load_mnist, 0.992, (0.992,), {},
-                       REFERENCE_MNIST, CNNLAB_MNIST),
-    # 0.94 is the GPU target; it appears in the table only.
-    "cifar10": Benchmark("cifar10", data.load_cifar10, 0.60, (0.60, 0.80, 0.90, 0.94),
-                         {"seconds_to_80": 0.80, "seconds_to_90": 0.90},
-                         REFERENCE_CIFAR10, CNNLAB_CIFAR10),
+CLASSICS = {
+    "cifar10": (Classic("seed_cifar10_cnn", "seed 004", models.seed_cifar10_cnn, "rmsprop", True, 32, 10),
+                Classic("tf_tutorial_cnn", "TensorFlow CNN tutorial", models.tf_tutorial_cnn, "adam",
+                        False, 32, 10)),
+    "mnist": (Classic("dlwp_cnn", "seed 003 (Deep Learning with Python)", models.dlwp_cnn, "rmsprop", True,
+                      64, 5),
+              Classic("keras_io_mnist_convnet", "keras.io Simple MNIST convnet", models.keras_io_mnist_convnet,
+                      "adam", True, 128, 15)),
 }
+RECIPES = {"cifar10": recipes.CIFAR10, "mnist": recipes.MNIST}
+LOADERS = {"cifar10": data.load_cifar10, "mnist": data.load_mnist}
 
-# The wrapper's overhead: the MNIST notebook model, one epoch, each way timed this many times.
-OVERHEAD_RECIPE = CNNLAB_MNIST
-OVERHEAD_EPOCHS = 1
-OVERHEAD_REPEATS = 3
-
-# --smoke: enough data to run every code path, in about a minute on two cores.
-SMOKE_TRAIN_IMAGES = 2_000
-SMOKE_TEST_IMAGES = 1_000
-SMOKE_EPOCHS = 1
-SMOKE_BANNER = "SMOKE RUN: tiny subset, 1 epoch. These numbers are NOT meaningful; do not record them."
+# What the ablation removes, one at a time, from the CIFAR-10 recipe (test-time views: scored both ways).
+ABLATIONS = {
+    "full recipe": {},
+    "no whitening (first layer learned)": {"learned_first_layer": True},
+    "no label smoothing": {"label_smoothing": 0.0},
+    "no augmentation (no flips, no shifts)": {"max_shift": 0, "flip": False},
+}
 
 
 def progress(line):
@@ -164,9 +138,11 @@ def ratio(numerator, denominator):
     return numerator / denominator
 
 
-def accuracy_on(model, images, labels):
-    """Fraction of ``images`` whose predicted class equals ``labels`` (integer labels)."""
-    return evaluation.accuracy(labels, training.predict_labels(model, images, TEST_BATCH_SIZE))
+def epochs_within(seconds, epoch_seconds, most):
+    """Whole epochs of ``epoch_seconds`` that fit in ``seconds`` (at least 1, at most ``most``)."""
+    if epoch_seconds <= 0:
+        raise ValueError(f"an epoch cannot take {epoch_seconds} s")
+    return max(1, min(most, math.floor(seconds / epoch_seconds)))
 
 
 class EpochRecord(NamedTuple):
@@ -180,10 +156,9 @@ class EpochRecord(NamedTuple):
 class TestAccuracyClock(keras.callbacks.Callback):
     """After every epoch: stop the training clock, score the test set, then restart the clock.
 
-    ``records`` holds one EpochRecord per epoch. Call ``start()`` just before
-    ``fit`` so the clock also covers fit's set-up; otherwise it starts when
-    training begins. Whatever fit does before ``on_epoch_end`` (its validation
-    pass, earlier callbacks) counts as training.
+    ``records`` holds one EpochRecord per epoch. Call ``start()`` where the
+    training clock should start (before any set-up that counts as training);
+    otherwise it starts when fit begins.
     """
 
     __test__ = False  # a Keras callback, not a pytest test class
@@ -223,12 +198,10 @@ class TestAccuracyClock(keras.callbacks.Callback):
 class ModelResult:
     """One trained model: its per-epoch records and final test accuracy."""
 
-    benchmark: str
-    side: str
-    model_name: str
+    name: str
     records: list  # EpochRecord per epoch
-    final_accuracy: float  # of the model as training left it (cnnlab: best validation epoch)
-    train_images: int  # images per epoch
+    final_accuracy: float
+    images_per_epoch: int
 
     @property
     def training_seconds(self):
@@ -237,17 +210,21 @@ class ModelResult:
 
     @property
     def evaluation_seconds(self):
-        """Seconds spent scoring the test set after each epoch."""
         return sum(record.evaluation_seconds for record in self.records)
 
     @property
+    def best_accuracy(self):
+        return max((record.accuracy for record in self.records), default=None)
+
+    @property
     def images_per_second(self):
-        """Training images per training second."""
         seconds = self.training_seconds
-        return self.train_images * len(self.records) / seconds if seconds > 0 else None
+        return self.images_per_epoch * len(self.records) / seconds if seconds > 0 else None
 
     def seconds_to(self, target):
         """Training seconds until the test accuracy first reached ``target``, or None."""
+        if target is None:
+            return None
         return seconds_to_target([(record.seconds, record.accuracy) for record in self.records], target)
 
 
@@ -255,112 +232,153 @@ def _rounded(value, digits):
     return None if value is None else round(value, digits)
 
 
-def build_summary(results, wrapper_overhead=None):
-    """The final JSON object from {name: {"reference": ModelResult, "cnnlab": ModelResult}}."""
-    summary = {}
-    for name, pair in results.items():
-        if name not in BENCHMARKS:
-            raise ValueError(f"unknown benchmark {name!r}; expected one of {sorted(BENCHMARKS)}")
-        benchmark, reference, ours = BENCHMARKS[name], pair["reference"], pair["cnnlab"]
-        seconds, reference_seconds = ours.seconds_to(benchmark.target), reference.seconds_to(benchmark.target)
-        section = {
-            "accuracy": _rounded(ours.final_accuracy, 4),
-            "seconds_to_target": _rounded(seconds, 1),
-            "target": benchmark.target,
-            "reference_accuracy": _rounded(reference.final_accuracy, 4),
-            "reference_seconds_to_target": _rounded(reference_seconds, 1),
-            "ratio": _rounded(ratio(seconds, reference_seconds), 3),
-        }
-        for key, threshold in benchmark.extra_keys.items():
-            section[key] = _rounded(ours.seconds_to(threshold), 1)
-        summary[name] = section
-    if wrapper_overhead is not None:
-        summary["wrapper_overhead"] = round(wrapper_overhead, 4)
-    return summary
+def section_summary(classics, recipe_result, short_results, flops_per_image, peak_gflops):
+    """One data set's JSON section.
+
+    ``classics`` maps each classic's key to its ModelResult, the first being the
+    reference; ``short_results`` maps the same keys to the shortened recipe's
+    ModelResult for that classic's budget.
+    """
+    if not classics:
+        raise ValueError("a section needs at least one classic (the first is the reference)")
+    reference = next(iter(classics.values()))
+    entries = {}
+    for key, classic in classics.items():
+        best = classic.best_accuracy
+        seconds_to_best = classic.seconds_to(best)
+        short = short_results[key]
+        ours = short.seconds_to(best)
+        entries[key] = {"best_accuracy": _rounded(best, 4), "seconds_to_best": _rounded(seconds_to_best, 1),
+                        "cnnlab_seconds_to_it": _rounded(ours, 1), "cnnlab_epochs": len(short.records),
+                        "cnnlab_accuracy": _rounded(short.final_accuracy, 4),
+                        "ratio": _rounded(ratio(ours, seconds_to_best), 3)}
+    ratios = [entry["ratio"] for entry in entries.values()]
+    seconds = recipe_result.training_seconds
+    gflops = 3 * flops_per_image * recipe_result.images_per_epoch * len(recipe_result.records) / seconds / 1e9
+    return {"accuracy": _rounded(recipe_result.final_accuracy, 4),
+            "train_seconds": _rounded(seconds, 1),
+            "reference_seconds": _rounded(reference.training_seconds, 1),
+            "budget_ratio": _rounded(ratio(seconds, reference.training_seconds), 3),
+            "classics": entries,
+            "ratio": None if None in ratios else max(ratios),
+            "gflops": _rounded(gflops, 1), "peak_gflops": _rounded(peak_gflops, 1)}
 
 
 # --- training ------------------------------------------------------------------------------
 
-def compiled_model(recipe, num_train_images, epochs):
-    """Seed, build and compile ``recipe``'s model, its schedule sized as the notebooks size it."""
+def scorer(images, labels, recipe=None):
+    """model -> test accuracy: plain predictions, or the recipe's averaged test-time views."""
+    def score(model):
+        if recipe is None:
+            probabilities = model.predict(images, batch_size=TEST_BATCH_SIZE, verbose=0)
+        else:
+            probabilities = recipes.predict(recipe, model, images)
+        return evaluation.accuracy(labels, probabilities)
+    return score
+
+
+def train_classic(classic, train, validation, test, epochs, log=progress):
+    """Train one classic as its source does (plain fit, default optimizer) with the test clock."""
+    (x_fit, y_fit), (x_valid, y_valid), (x_test, y_test) = train, validation, test
+    if classic.one_hot:
+        y_fit, y_valid = training.one_hot(y_fit, NUM_CLASSES), training.one_hot(y_valid, NUM_CLASSES)
     training.set_seed(SEED)
-    model = recipe.builder()
-    steps = training.steps_per_epoch(num_train_images, recipe.batch_size)
-    total_steps = steps * training.capped_epochs(epochs)
-    model.compile(optimizer=recipe.optimizer(total_steps), loss=recipe.loss, metrics=["accuracy"])
-    return model
-
-
-def _labels_for(recipe, labels):
-    return training.one_hot(labels, NUM_CLASSES) if recipe.one_hot else labels
-
-
-def fit(recipe, model, train, validation, epochs, callbacks=()):
-    """Train as ``recipe.side`` says: plain ``model.fit`` (reference) or ``training.train`` (cnnlab)."""
-    (x_fit, y_fit), (x_valid, y_valid) = train, validation
-    y_fit, y_valid = _labels_for(recipe, y_fit), _labels_for(recipe, y_valid)
-    if recipe.side == "cnnlab":
-        training.train(model, x_fit, y_fit, validation_data=(x_valid, y_valid), epochs=epochs,
-                       batch_size=recipe.batch_size, callbacks=list(callbacks))
-    elif recipe.side == "reference":
-        model.fit(x_fit, y_fit, batch_size=recipe.batch_size, epochs=epochs,
-                  validation_data=(x_valid, y_valid), callbacks=list(callbacks), verbose=0)
-    else:
-        raise ValueError(f"recipe side must be 'reference' or 'cnnlab', got {recipe.side!r}")
-
-
-def run_model(benchmark, recipe, train_set, test_set, epochs, log=progress):
-    """Train one recipe with the test set scored after every epoch; return its ModelResult."""
-    (images, labels), (test_images, test_labels) = train_set, test_set
-    train, validation = training.split_validation(images, labels, VALIDATION_FRACTION)
-    model = compiled_model(recipe, len(train[0]), epochs)
-    prefix = f"  {benchmark} {recipe.side} {model.name}"
-    log(f"{prefix}: {len(train[0]):,} training images, batch {recipe.batch_size}, {epochs} epoch(s)")
-    clock = TestAccuracyClock(lambda trained: accuracy_on(trained, test_images, test_labels),
-                              log=lambda line: log(f"{prefix} {line}"))
+    model = classic.builder()
+    model.compile(optimizer=classic.optimizer, loss=classic.loss, metrics=["accuracy"])
+    prefix = f"  {classic.key} ({classic.source})"
+    log(f"{prefix}: {len(x_fit):,} images, batch {classic.batch_size}, {epochs} epoch(s)")
+    clock = TestAccuracyClock(scorer(x_test, y_test), log=lambda line: log(f"{prefix} {line}"))
     clock.start()
-    fit(recipe, model, train, validation, epochs, callbacks=[clock])
-    return ModelResult(benchmark, recipe.side, model.name, clock.records,
-                       accuracy_on(model, test_images, test_labels), len(train[0]))
+    model.fit(x_fit, y_fit, batch_size=classic.batch_size, epochs=epochs, validation_data=(x_valid, y_valid),
+              callbacks=[clock], verbose=0)
+    return ModelResult(classic.key, clock.records, clock.records[-1].accuracy, len(x_fit))
 
 
-def warm_up_length(num_images, batch_size):
-    """Images for a warm-up fit that meets every batch shape of the real one: a full and the last."""
-    return batch_size + num_images % batch_size
+def train_recipe(recipe, train, validation, test, label, builder=None, views_every_epoch=True, log=progress):
+    """Train a recipe as notebooks 04/05 do, scoring the test set after every epoch.
 
-
-def measure_wrapper_overhead(recipe, images, labels, epochs=OVERHEAD_EPOCHS, repeats=OVERHEAD_REPEATS,
-                             log=progress):
-    """Time ``training.train`` against a raw ``model.fit`` of one model; return (overhead, raw s, wrapper s).
-
-    Both run on the same compiled model after a warm-up fit has traced its
-    train and test functions for every batch shape, from the same starting
-    weights and optimizer state, alternating which goes first. The fastest run
-    of each is compared: overhead = (wrapper - raw) / raw.
+    The score uses the recipe's test-time views after every epoch, or (with
+    ``views_every_epoch=False``, for long runs: the views cost six predictions)
+    plain predictions per epoch and the views once at the end.
     """
-    train, validation = training.split_validation(images, labels, VALIDATION_FRACTION)
-    model = compiled_model(recipe, len(train[0]), epochs)
-    train_warm = warm_up_length(len(train[0]), recipe.batch_size)
-    valid_warm = warm_up_length(len(validation[0]), recipe.batch_size)
-    (x_fit, y_fit), (x_valid, y_valid) = train, validation
-    fit(dataclasses.replace(recipe, side="reference"), model,
-        (x_fit[:train_warm], y_fit[:train_warm]), (x_valid[:valid_warm], y_valid[:valid_warm]), 1)
-    weights = model.get_weights()
-    optimizer_state = [keras.ops.convert_to_numpy(variable) for variable in model.optimizer.variables]
-    times = {"reference": [], "cnnlab": []}
-    for repeat in range(repeats):
-        order = ("reference", "cnnlab") if repeat % 2 == 0 else ("cnnlab", "reference")
-        for side in order:
-            model.set_weights(weights)
-            for variable, value in zip(model.optimizer.variables, optimizer_state):
-                variable.assign(value)
-            start = time.perf_counter()
-            fit(dataclasses.replace(recipe, side=side), model, train, validation, epochs)
-            times[side].append(time.perf_counter() - start)
-            log(f"  overhead {'raw model.fit' if side == 'reference' else 'training.train'}: "
-                f"{times[side][-1]:.2f} s")
-    raw, wrapped = min(times["reference"]), min(times["cnnlab"])
-    return (wrapped - raw) / raw, raw, wrapped
+    (x_fit, y_fit), (x_valid, y_valid), (x_test, y_test) = train, validation, test
+    training.set_seed(SEED)
+    prefix = f"  cnnlab {label}"
+    log(f"{prefix}: {len(x_fit):,} images, batch {recipe.batch_size}, {recipe.epochs} epoch(s)")
+    clock = TestAccuracyClock(scorer(x_test, y_test, recipe if views_every_epoch else None),
+                              log=lambda line: log(f"{prefix} {line}"))
+    clock.start()  # the whitening layer is computed from the data: that counts as training
+    keras.mixed_precision.set_global_policy(recipes.precision_policy())  # as notebooks 04/05 do
+    try:
+        model = recipes.compiled_model(recipe, x_fit, model=(builder or recipes.BUILDERS[recipe.name])())
+    finally:
+        keras.mixed_precision.set_global_policy("float32")  # the classics compute as their sources do
+    batches = recipes.train_batches(recipe, x_fit, training.one_hot(y_fit, NUM_CLASSES), seed=SEED)
+    model.fit(batches, epochs=recipe.epochs, validation_data=(x_valid, training.one_hot(y_valid, NUM_CLASSES)),
+              callbacks=[clock], verbose=0)
+    start = time.perf_counter()
+    final = clock.records[-1].accuracy if views_every_epoch else scorer(x_test, y_test, recipe)(model)
+    result = ModelResult(label, clock.records, final, len(x_fit))
+    result.views_seconds = time.perf_counter() - start
+    result.plain_accuracy = scorer(x_test, y_test)(model)
+    if not views_every_epoch:
+        log(f"{prefix}: test accuracy with test-time views {final:.4f} ({result.views_seconds:.1f} s)")
+    return result
+
+
+def matmul_peak_gflops(size=MATMUL_SIZE, repeats=MATMUL_REPEATS, dtype="float32"):
+    """The best matrix-multiply rate of this machine through the Keras backend, in GFLOP/s."""
+    ops = keras.ops
+    random = np.random.default_rng(SEED)
+    a = ops.convert_to_tensor(random.random((size, size), dtype=np.float32), dtype=dtype)
+    b = ops.convert_to_tensor(random.random((size, size), dtype=np.float32), dtype=dtype)
+    ops.convert_to_numpy(ops.matmul(a, b))  # warm-up
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        ops.convert_to_numpy(ops.matmul(a, b))
+        best = min(best, time.perf_counter() - start)
+    return 2 * size ** 3 / best / 1e9
+
+
+def run_section(name, splits, smoke, peak_gflops, log=progress):
+    """Classics, the recipe, then the recipe shortened to each classic's time to its best."""
+    train, validation, test = splits
+    recipe = RECIPES[name]
+    classics = {}
+    for classic in CLASSICS[name]:
+        classics[classic.key] = train_classic(classic, train, validation, test,
+                                              1 if smoke else classic.epochs, log)
+    full = train_recipe(dataclasses.replace(recipe, epochs=1) if smoke else recipe, train, validation, test,
+                        f"{name} recipe", views_every_epoch=False, log=log)
+    epoch_seconds = full.training_seconds / len(full.records)
+    short_results, by_epochs = {}, {len(full.records): full}
+    for key, classic in classics.items():
+        budget = classic.seconds_to(classic.best_accuracy)
+        epochs = epochs_within(budget, epoch_seconds, recipe.epochs)
+        if epochs not in by_epochs:
+            by_epochs[epochs] = train_recipe(dataclasses.replace(recipe, epochs=epochs), train, validation,
+                                             test, f"{name} recipe, {epochs} epoch(s) for {key}", log=log)
+        short_results[key] = by_epochs[epochs]
+    flops = recipes.forward_flops(recipes.BUILDERS[name]())
+    return section_summary(classics, full, short_results, flops, peak_gflops), classics, full, by_epochs
+
+
+def run_ablation(splits, epochs, log=progress):
+    """The CIFAR-10 recipe at a short budget with one technique removed at a time."""
+    train, validation, test = splits
+    rows = []
+    for label, change in ABLATIONS.items():
+        settings = dict(change)
+        learned = settings.pop("learned_first_layer", False)
+        recipe = dataclasses.replace(recipes.CIFAR10, epochs=epochs, **settings)
+        result = train_recipe(recipe, train, validation, test, f"ablation: {label}",
+                              builder=lambda: recipes.cifar10_model(learned_first_layer=learned),
+                              views_every_epoch=False, log=log)
+        rows.append({"technique_removed": label, "test_accuracy": round(result.final_accuracy, 4),
+                     "test_accuracy_without_test_views": round(result.plain_accuracy, 4),
+                     "train_seconds": round(result.training_seconds, 1)})
+    return {"epochs": epochs, "rows": rows}
 
 
 # --- machine, data, report -----------------------------------------------------------------
@@ -394,43 +412,37 @@ def machine_description():
     return facts
 
 
-def load_benchmark_data(benchmark, smoke):
-    """Load one data set as uint8 arrays; the first few thousand images only under --smoke."""
-    (x_train, y_train), (x_test, y_test) = benchmark.load()
+def load_splits(name, smoke):
+    """(fit, validation, test) uint8 splits of one data set; a small subset under --smoke."""
+    (x_train, y_train), (x_test, y_test) = LOADERS[name]()
     if smoke:
         x_train, y_train = x_train[:SMOKE_TRAIN_IMAGES], y_train[:SMOKE_TRAIN_IMAGES]
         x_test, y_test = x_test[:SMOKE_TEST_IMAGES], y_test[:SMOKE_TEST_IMAGES]
-    return (x_train, y_train), (x_test, y_test)
+    train, validation = training.split_validation(x_train, y_train, VALIDATION_FRACTION)
+    return train, validation, (x_test, y_test)
 
 
 def _format_seconds(seconds):
     return "-" if seconds is None else f"{seconds:.1f}"
 
 
-def format_table(results, overhead=None):
-    """The human-readable report: one row per model, then the cnnlab/reference ratios."""
-    lines = []
-    for name, pair in results.items():
-        thresholds = BENCHMARKS[name].thresholds
-        header = (f"{name:<8} {'side':<10} {'model':<17} {'epochs':>6} {'test acc':>8} "
-                  f"{'train s':>8} {'eval s':>7} {'images/s':>9}"
-                  + "".join(f" {'s to ' + format(t, '.1%'):>11}" for t in thresholds))
-        lines += [header, "-" * len(header)]
-        for side in ("reference", "cnnlab"):
-            result = pair[side]
-            lines.append(f"{'':<8} {side:<10} {result.model_name:<17} {len(result.records):>6} "
-                         f"{result.final_accuracy:>8.4f} {result.training_seconds:>8.1f} "
-                         f"{result.evaluation_seconds:>7.1f} {result.images_per_second or 0:>9,.0f}"
-                         + "".join(f" {_format_seconds(result.seconds_to(t)):>11}" for t in thresholds))
-        for threshold in thresholds:
-            value = ratio(pair["cnnlab"].seconds_to(threshold), pair["reference"].seconds_to(threshold))
-            shown = "- (a model never reached it)" if value is None else f"{value:.3f}"
-            lines.append(f"{'':<8} cnnlab/reference time to {threshold:.1%}: {shown}")
-        lines.append("")
-    if overhead is not None:
-        fraction, raw, wrapped = overhead
-        lines.append(f"wrapper overhead: training.train {wrapped:.2f} s vs raw model.fit {raw:.2f} s "
-                     f"-> {fraction:+.2%}")
+def format_table(name, summary, classics, runs):
+    """The human-readable report of one section."""
+    header = f"{name:<8} {'model':<44} {'epochs':>6} {'best test':>9} {'train s':>8} {'images/s':>9}"
+    lines = [header, "-" * len(header)]
+    for key, result in classics.items():
+        lines.append(f"{'':<8} {key:<44} {len(result.records):>6} {result.best_accuracy:>9.4f} "
+                     f"{result.training_seconds:>8.1f} {result.images_per_second or 0:>9,.0f}")
+    for epochs, result in sorted(runs.items()):
+        lines.append(f"{'':<8} {'cnnlab recipe (test-time views)':<44} {epochs:>6} {result.final_accuracy:>9.4f} "
+                     f"{result.training_seconds:>8.1f} {result.images_per_second or 0:>9,.0f}")
+    for key, entry in summary["classics"].items():
+        lines.append(f"{'':<8} vs {key}: its best {entry['best_accuracy']:.2%} at "
+                     f"{_format_seconds(entry['seconds_to_best'])} s; cnnlab ({entry['cnnlab_epochs']} epochs) "
+                     f"at {_format_seconds(entry['cnnlab_seconds_to_it'])} s -> ratio {entry['ratio']}")
+    lines.append(f"{'':<8} recipe {summary['accuracy']:.2%} in {summary['train_seconds']} s = "
+                 f"{summary['budget_ratio']} x the reference's {summary['reference_seconds']} s; "
+                 f"{summary['gflops']} GFLOP/s of a {summary['peak_gflops']} GFLOP/s matmul peak")
     return "\n".join(lines)
 
 
@@ -449,69 +461,82 @@ def use_data_dir(data_dir, names):
 
 
 def parse_arguments(argv=None):
-    """The command line: --data-dir DIR, --only (repeatable), --smoke, --reference-cifar10-epochs."""
+    """The command line: --data-dir DIR, --only (repeatable), --smoke, --ablation-epochs."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True,
                         help="folder holding mnist/ and cifar10/ in cnnlab.data's layout")
     parser.add_argument("--only", action="append", choices=SECTIONS,
-                        help="run only this part (repeatable; default: all of "
-                             f"{', '.join(SECTIONS)})")
+                        help=f"run only this part (repeatable; default: all of {', '.join(SECTIONS)})")
     parser.add_argument("--smoke", action="store_true",
                         help=f"{SMOKE_TRAIN_IMAGES:,} training / {SMOKE_TEST_IMAGES:,} test images, "
-                             f"{SMOKE_EPOCHS} epoch: checks the plumbing; numbers NOT meaningful")
-    parser.add_argument("--reference-cifar10-epochs", type=int, default=REFERENCE_CIFAR10.epochs,
-                        help=f"epochs of the seeds' CIFAR-10 model (seed: {REFERENCE_CIFAR10.epochs}, "
-                             "which never reaches 60%%; more epochs only extend its trajectory)")
+                             "1 epoch: checks the plumbing; numbers NOT meaningful")
+    parser.add_argument("--save", action="store_true",
+                        help=f"store the sections run in {RESULTS_PATH.name} (read by notebook 05)")
+    parser.add_argument("--ablation-epochs", type=int, default=ABLATION_EPOCHS,
+                        help=f"epochs of each ablation run (default {ABLATION_EPOCHS})")
     arguments = parser.parse_args(argv)
-    if arguments.reference_cifar10_epochs < 1:
-        parser.error(f"--reference-cifar10-epochs must be at least 1, "
-                     f"got {arguments.reference_cifar10_epochs}")
+    if arguments.ablation_epochs < 1:
+        parser.error(f"--ablation-epochs must be at least 1, got {arguments.ablation_epochs}")
     if config.quick and not arguments.smoke:
         parser.error(f"{config.QUICK_ENV} is set: quick mode caps cnnlab's training but not the "
-                     "reference's; unset it for a real benchmark (or use --smoke)")
+                     "classics'; unset it for a real benchmark (or use --smoke)")
     return arguments
 
 
 def main(argv=None):
-    """Run the benchmark and print the machine, progress, a table and the JSON summary last."""
+    """Run the benchmark and print the machine, progress, tables and the JSON summary last."""
     arguments = parse_arguments(argv)
     sections = [name for name in SECTIONS if name in (arguments.only or SECTIONS)]
-    needed = {name for name in sections if name in BENCHMARKS}
-    if "overhead" in sections:
-        needed.add("mnist")  # the overhead is measured on the MNIST notebook model
+    needed = {"cifar10" if name == "ablation" else name for name in sections}
     use_data_dir(arguments.data_dir, sorted(needed))
     for key, value in machine_description().items():
         print(f"{key + ':':<8} {value}", flush=True)
     if arguments.smoke:
         print(f"\n*** {SMOKE_BANNER} ***\n", flush=True)
+    peak = matmul_peak_gflops()
+    progress(f"float32 matmul peak ({MATMUL_SIZE}x{MATMUL_SIZE}, best of {MATMUL_REPEATS}): {peak:.1f} GFLOP/s")
+    policy = recipes.precision_policy()
+    progress(f"cnnlab's recipes compute in {policy} here (cnnlab.recipes.precision_policy)")
+    bfloat16_peak = matmul_peak_gflops(dtype="bfloat16") if policy == "mixed_bfloat16" else None
+    if bfloat16_peak:
+        progress(f"bfloat16 matmul peak: {bfloat16_peak:.1f} GFLOP/s")
 
-    results = {}
+    summary, tables = {}, []
     for name in sections:
-        if name not in BENCHMARKS:
+        if name == "ablation":
             continue
-        benchmark = BENCHMARKS[name]
-        train_set, test_set = load_benchmark_data(benchmark, arguments.smoke)
-        reference = benchmark.reference
-        if name == "cifar10":
-            reference = dataclasses.replace(reference, epochs=arguments.reference_cifar10_epochs)
-        pair = {}
-        for recipe in (reference, benchmark.cnnlab):  # alternate: reference, then cnnlab, per data set
-            epochs = SMOKE_EPOCHS if arguments.smoke else recipe.epochs
-            pair[recipe.side] = run_model(name, recipe, train_set, test_set, epochs, progress)
-        results[name] = pair
-        del train_set, test_set  # free one data set before loading the next
+        summary[name], classics, _, runs = run_section(name, load_splits(name, arguments.smoke),
+                                                       arguments.smoke, peak)
+        summary[name]["precision"] = policy
+        summary[name]["peak_gflops_bfloat16"] = _rounded(bfloat16_peak, 1)
+        if arguments.save and not arguments.smoke:  # section by section: a long run keeps what it measured
+            save_results({name: summary[name]})
+        tables.append(format_table(name, summary[name], classics, runs))
+    if "ablation" in sections:
+        summary["ablation"] = run_ablation(load_splits("cifar10", arguments.smoke),
+                                           1 if arguments.smoke else arguments.ablation_epochs)
+        if arguments.save and not arguments.smoke:
+            save_results({"ablation": summary["ablation"]})
+        tables.append("\n".join(f"ablation ({summary['ablation']['epochs']} epochs): {row}"
+                                for row in summary["ablation"]["rows"]))
 
-    overhead = None
-    if "overhead" in sections:
-        (images, labels), _ = load_benchmark_data(BENCHMARKS["mnist"], arguments.smoke)
-        overhead = measure_wrapper_overhead(OVERHEAD_RECIPE, images, labels,
-                                            repeats=1 if arguments.smoke else OVERHEAD_REPEATS, log=progress)
-
-    print("\n" + format_table(results, overhead), flush=True)
+    print("\n" + "\n\n".join(tables), flush=True)
     if arguments.smoke:
         print(f"*** {SMOKE_BANNER} ***", flush=True)
-    print(json.dumps(build_summary(results, None if overhead is None else overhead[0])), flush=True)
+    if arguments.save and not arguments.smoke:
+        progress(f"saved in {RESULTS_PATH}")
+    print(json.dumps(summary), flush=True)
     return 0
+
+
+def save_results(summary, path=RESULTS_PATH):
+    """Merge this run's sections into the stored results (atomically: never a half-written file)."""
+    path = pathlib.Path(path)
+    stored = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    stored.update(summary)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
+    os.replace(partial, path)
 
 
 if __name__ == "__main__":

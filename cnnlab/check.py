@@ -7,14 +7,21 @@ Each check prints one line and returns a ``Result``:
   never the solution;
 - ``Not attempted yet: ...`` while the answer is still the placeholder ``None`` (or ``...``).
 
-Checks never raise on a learner's answer: a wrong type is a hint too. Expected
-answers come from cnnlab's reference functions (conv, pooling, params, filters)
+Checks never raise on a learner's answer, whatever its type, shape or size: a
+wrong type is a hint too, and so is a function that raises, calls ``sys.exit()`` or
+does not return within ``FUNCTION_TIME_LIMIT`` seconds. Expected answers come from
+cnnlab's reference functions (conv, pooling, params, filters)
 wherever one exists. The questions' numbers are the constants below; the
 notebooks state the same exercises in words.
 """
 
+import collections.abc
 import dataclasses
+import functools
 import math
+import numbers
+import signal
+import threading
 
 import numpy as np
 
@@ -23,6 +30,11 @@ from cnnlab import conv, filters, params, pooling
 CORRECT, HINT, NOT_ATTEMPTED = "correct", "hint", "not attempted"
 PREFIXES = {CORRECT: "Correct! ", HINT: "Hint: ", NOT_ATTEMPTED: "Not attempted yet: "}
 TOLERANCE = 1e-6
+# A learner's function gets this long per call: correct loops over these tiny images take
+# milliseconds, so only an endless loop reaches it, and the learner need not interrupt the kernel.
+FUNCTION_TIME_LIMIT = 10  # seconds
+DESCRIPTION_LENGTH = 60  # characters of an answer quoted back in a hint
+UNCHECKABLE = "could not check"  # the start of the safety net's hint; tests make sure it never shows
 
 # 01_filters
 GRAY_PIXEL = (200, 100, 50)  # (R, G, B)
@@ -41,11 +53,12 @@ LARGER_SIDE = 64  # photos of 64x64 instead of 32x32
 BATCH_IMAGES = 128
 OVERFITTING_OPTIONS = {"a": "train for more epochs", "b": "add data augmentation",
                        "c": "make the dense layer wider", "d": "remove the dropout layers"}
-# 06_what_cnns_learn: (name, kernel or pool size, stride) of cifar10_fast up to block3b_conv
-CIFAR_FAST_LAYERS = (("block1_conv", 3, 1), ("block1_pool", 2, 2), ("block2a_conv", 3, 1),
-                     ("block2b_conv", 3, 1), ("block2_pool", 2, 2), ("block3a_conv", 3, 1),
-                     ("block3b_conv", 3, 1))
-MNIST_FAST_WIDTH, CIFAR_FAST_WIDTH = 32, 32  # the widths notebooks 04 and 05 train
+# 06_what_cnns_learn: (name, kernel or pool size, stride) of the CIFAR-10 recipe's model up to block3_conv2
+CIFAR_LAYERS = (("whiten", 2, 1), ("block1_conv1", 3, 1), ("block1_pool", 2, 2), ("block1_conv2", 3, 1),
+                ("block2_conv1", 3, 1), ("block2_pool", 2, 2), ("block2_conv2", 3, 1),
+                ("block3_conv1", 3, 1), ("block3_pool", 2, 2), ("block3_conv2", 3, 1))
+MNIST_WIDTH = 32  # block1's filters in the MNIST recipe's model (notebook 04)
+CIFAR_WHITENING_CHANNELS, CIFAR_BLOCK1_WIDTH = 24, 64  # the CIFAR-10 recipe's model (notebook 05)
 
 QUESTIONS = {
     "grayscale_pixel": f"the grayscale value of the RGB pixel {GRAY_PIXEL}.",
@@ -63,17 +76,17 @@ QUESTIONS = {
     "global_pool_size": "how many values GlobalMaxPooling2D outputs for a (5, 5, 64) map.",
     "lenet_dense_input": "the number of inputs of lenet_cnn's first Dense layer.",
     "lenet_params": "the total parameter count of models.lenet_cnn().",
-    "batchnorm_conv_params": "the parameter count of block2_conv in mnist_fast(width=48).",
+    "batchnorm_conv_params": "the parameter count of block2_conv in recipes.mnist_model(width=48).",
     "validation_size": "how many images the model trains on with fraction=0.2.",
     "onehot_loss": "the Keras loss name for one-hot labels.",
     "overfitting_fix": "the letter of the change that fights overfitting.",
     "seed_dense_params": "the parameter count of dense1 in seed_cifar10_cnn on 64x64 photos.",
     "batch_megabytes": "the megabytes one batch of 128 images takes in float32.",
     "smoothed_target": "the target for the true class with label_smoothing=0.1 and 10 classes.",
-    "width_doubling_factor": "how many times more weights block2b_conv has at width 64 than at 32.",
-    "feature_map_shape": "the shape of block2_relu's output in mnist_fast for one 64x64 image.",
-    "first_layer_weights": "the number of weights in the CIFAR-10 model's block1_conv.",
-    "receptive_field_size": "how many pixels wide the receptive field of block3b_conv is.",
+    "width_doubling_factor": "how many times more weights block2_conv2 has with doubled widths.",
+    "feature_map_shape": "the shape of block2_relu's output in the MNIST model for one 64x64 image.",
+    "first_layer_weights": "the number of weights in the CIFAR-10 model's block1_conv1.",
+    "receptive_field_size": "how many pixels wide the receptive field of block3_conv2 is.",
 }
 
 
@@ -110,15 +123,55 @@ def _unanswered(answer):
     return answer is None or answer is Ellipsis
 
 
+def _one_line(text, limit=DESCRIPTION_LENGTH):
+    """Text on one line (the verdict is one line), cut to ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _describe(answer):
+    """Name answer's type and show a short one-line repr of it, whatever it is; never raises."""
+    kind = type(answer).__name__
+    if isinstance(answer, int) and not isinstance(answer, bool) and answer.bit_length() > 64:
+        # repr of a huge int is thousands of digits, or a ValueError past Python's digit limit.
+        return f"an {kind} of about {int(answer.bit_length() * math.log10(2)) + 1} digits"
+    if isinstance(answer, np.ndarray) and answer.size > 9:
+        return f"a {answer.dtype} array of shape {answer.shape}"
+    try:
+        text = repr(answer)
+    except Exception:  # a learner's class with a broken __repr__
+        text = f"<{kind}>"
+    return f"{kind} {_one_line(text)}"
+
+
 def _as_number(answer):
-    """Return answer as a float, or None if it is not a single real number (bools and strings are not)."""
-    if isinstance(answer, (bool, np.bool_, str, bytes)):
+    """Return answer as a finite float, or None if it is not a single real number.
+
+    Bools, strings, complex numbers and ints too large for a float are not (NumPy turns
+    ``10**400`` into an object array, and ``float`` of it overflows).
+    """
+    if isinstance(answer, (bool, np.bool_, str, bytes, complex, np.complexfloating)):
         return None
     try:
-        number = float(np.asarray(answer).item())
-    except (TypeError, ValueError):
+        array = np.asarray(answer)
+        if array.size != 1 or array.dtype.kind not in "iufO":
+            return None
+        item = array.item()
+        if isinstance(item, bool) or not isinstance(item, numbers.Real):
+            return None
+        number = float(item)
+    except Exception:  # whatever a learner's object raises when converted, it is not a number
         return None
     return number if math.isfinite(number) else None
+
+
+def _not_a_number(answer):
+    """The hint for an answer that is not one real number."""
+    if isinstance(answer, (complex, np.complexfloating)) or np.iscomplexobj(_as_array_or_none(answer)):
+        return f"expected one real number, got the complex {_describe(answer)}."
+    if isinstance(answer, int) and not isinstance(answer, bool):  # only a huge int gets here
+        return f"that number is far too large: {_describe(answer)}."
+    return f"expected one number, got {_describe(answer)}."
 
 
 def _check_number(exercise, answer, expected, why, mistakes, hint, tolerance=TOLERANCE):
@@ -127,7 +180,7 @@ def _check_number(exercise, answer, expected, why, mistakes, hint, tolerance=TOL
         return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
     number = _as_number(answer)
     if number is None:
-        return _report(exercise, HINT, f"expected one number, got {type(answer).__name__} {answer!r}.")
+        return _report(exercise, HINT, _not_a_number(answer))
     if abs(number - expected) <= tolerance:
         return _report(exercise, CORRECT, why)
     for value, message in mistakes:
@@ -136,29 +189,66 @@ def _check_number(exercise, answer, expected, why, mistakes, hint, tolerance=TOL
     return _report(exercise, HINT, hint)
 
 
-def _as_numbers(answer, length):
-    """Return answer as a tuple of `length` floats, or None if it is not such a sequence."""
-    if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__") or len(answer) != length:
+def _as_items(answer):
+    """Return the items of an ordered, one-dimensional answer as a list, or None.
+
+    Tuples, lists, 1-d arrays, tensors and shapes qualify. Sets and dicts do not: their
+    order is not the learner's, so ``{13, 12}`` must not pass for ``(12, 13)``. Neither do
+    strings, 0-d arrays and scalar tensors, which have no items.
+    """
+    if isinstance(answer, (str, bytes, collections.abc.Set, collections.abc.Mapping)):
         return None
-    numbers = tuple(_as_number(item) for item in answer)
-    return None if None in numbers else numbers
+    try:
+        array = np.asarray(answer, dtype=object)  # object: keeps None, huge ints and odd items as they are
+    except Exception:  # ragged, or a learner's object that cannot be read as an array
+        return None
+    return list(array) if array.ndim == 1 else None
+
+
+def _as_numbers(answer, length):
+    """Return answer as a tuple of `length` floats, or None if it is not such an ordered sequence."""
+    items = _as_items(answer)
+    if items is None or len(items) != length:
+        return None
+    values = tuple(_as_number(item) for item in items)
+    return None if None in values else values
+
+
+def _has_batch_axis(answer):
+    """True for a 4-item shape whose first item is None or 1: a Keras shape with the batch axis."""
+    items = _as_items(answer)
+    return items is not None and len(items) == 4 and (items[0] is None or _as_number(items[0]) == 1)
+
+
+def _not_a_sequence(answer, form):
+    """The hint for an answer that is not `form`, an ordered tuple such as "a pair (top, bottom)"."""
+    if isinstance(answer, (collections.abc.Set, collections.abc.Mapping)):
+        return f"a {type(answer).__name__} has no order of its own: give {form}, in that order."
+    return f"expected {form}, got {_describe(answer)}."
+
+
+def _as_array_or_none(answer):
+    """Return np.asarray(answer), or None where a learner's object cannot be converted."""
+    try:
+        return np.asarray(answer)
+    except Exception:  # ragged nested lists, objects whose __array__ or __len__ raises
+        return None
 
 
 def _as_array(answer):
-    """Return answer as a numeric NumPy array, or None if it is not one (ragged, strings, objects)."""
-    try:
-        array = np.asarray(answer)
-    except ValueError:  # a ragged nested list
-        return None
-    return array if array.dtype.kind in "biuf" else None
+    """Return answer as a real (bool, int or float) NumPy array, or None: ragged, text, complex, objects."""
+    array = _as_array_or_none(answer)
+    return array if array is not None and array.dtype.kind in "biuf" else None
 
 
 def _as_kernel(exercise, kernel):
     """Return kernel as a finite (3, 3) float32 array, or a hint Result saying what is wrong with it."""
-    try:
-        array = np.asarray(kernel, dtype=np.float32)
-    except (TypeError, ValueError):
-        return _report(exercise, HINT, f"expected a 3x3 array of numbers, got {type(kernel).__name__}.")
+    array = _as_array(kernel)
+    if array is None:
+        if np.iscomplexobj(_as_array_or_none(kernel)):  # converting would drop the imaginary part
+            return _report(exercise, HINT, "the kernel has complex numbers: image kernels are real.")
+        return _report(exercise, HINT, f"expected a 3x3 array of numbers, got {_describe(kernel)}.")
+    array = array.astype(np.float32)  # values beyond float32's range become inf, caught below
     if array.shape != (3, 3):
         return _report(exercise, HINT, f"expected a 3x3 kernel, got shape {array.shape}.")
     if not np.all(np.isfinite(array)):
@@ -304,11 +394,11 @@ def conv_output_shape(answer):
     size, channels, num_filters, kernel_size, stride = 64, 3, 16, 3, 2
     if _unanswered(answer):
         return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
-    if hasattr(answer, "__len__") and len(answer) == 4 and answer[0] is None:
+    if _has_batch_axis(answer):
         return _report(exercise, HINT, "leave out the batch axis: give (height, width, channels).")
     shape = _as_numbers(answer, 3)
     if shape is None:
-        return _report(exercise, HINT, f"expected a tuple (height, width, channels), got {answer!r}.")
+        return _report(exercise, HINT, _not_a_sequence(answer, "a tuple (height, width, channels)"))
     height, width, out_channels = shape
     expected_side = conv.output_size(size, kernel_size, "same", stride)
     if (height, width, out_channels) == (expected_side, expected_side, num_filters):
@@ -370,7 +460,7 @@ def same_padding_split(answer):
         return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
     split = _as_numbers(answer, 2)
     if split is None:
-        return _report(exercise, HINT, f"expected a pair (top, bottom), got {answer!r}.")
+        return _report(exercise, HINT, _not_a_sequence(answer, "a pair (top, bottom)"))
     top, bottom = conv.padding_amounts(5, 2, "same")
     mistakes = {(bottom, top): "right total, wrong side: Keras/TensorFlow put the odd extra row at the "
                                "bottom (and the odd column on the right).",
@@ -398,7 +488,7 @@ def _pooling_hint(result, grid):
         return "those are averages (average pooling): keep the largest value of each window."
     if np.allclose(result, windows.min(axis=(1, 3))):
         return "you kept the smallest value of each window: keep the largest."
-    if np.allclose(result.T, pooling.max_pool2d(grid, 2)):
+    if result.T.shape == result.shape and np.allclose(result.T, pooling.max_pool2d(grid, 2)):
         return "rows and columns are swapped."
     return None
 
@@ -410,7 +500,8 @@ def max_pool_by_hand(answer):
         return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
     result = _as_array(answer)
     if result is None:
-        return _report(exercise, HINT, f"expected a 2x2 array or nested list of numbers, got {answer!r}.")
+        return _report(exercise, HINT, f"expected a 2x2 array or nested list of numbers, got "
+                                       f"{_describe(answer)}.")
     expected = pooling.max_pool2d(POOL_GRID, 2)
     if result.shape == expected.shape and np.array_equal(result, expected):
         return _report(exercise, CORRECT, "each output is the maximum of one 2x2 window.")
@@ -420,6 +511,69 @@ def max_pool_by_hand(answer):
         hint = (f"wrong values: {len(wrong)} of 4, the first in row {wrong[0][0]}, column "
                 f"{wrong[0][1]}. Which four grid values does that window cover?")
     return _report(exercise, HINT, hint)
+
+
+class _TookTooLong(Exception):
+    """A learner's function ran past the time limit; the message says what happened to it."""
+
+
+class _OutOfTime(BaseException):
+    """Raised inside a learner's function at the time limit.
+
+    A BaseException, like KeyboardInterrupt, so that the learner's own ``except Exception``
+    does not swallow it.
+    """
+
+
+def _alarm_usable():
+    """Whether SIGALRM can interrupt a call: Unix, the main thread, and no other timer running."""
+    return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))
+
+
+def _call_with_time_limit(function, argument, seconds):
+    """Call a learner's function(argument) for at most `seconds`; return (result, error).
+
+    error is None, or what the call raised: SystemExit from ``sys.exit()`` too, and
+    _TookTooLong past the limit. Where SIGALRM works (Unix, notebooks run cells in the main
+    thread) the call is stopped at the limit; elsewhere it runs in a thread, which is left
+    running, and the message says to restart the kernel.
+    """
+    if _alarm_usable():
+        def interrupt(signal_number, frame):
+            raise _OutOfTime
+
+        previous = signal.signal(signal.SIGALRM, interrupt)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            try:
+                return function(argument), None
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except _OutOfTime:
+            return None, _TookTooLong(f"did not return within {seconds:g} s, so the check stopped "
+                                      "it: look for a loop that never ends (a while loop whose "
+                                      "condition stays true).")
+        except (Exception, SystemExit) as error:
+            return None, error
+        finally:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+    outcome = {}
+
+    def call():
+        try:
+            outcome["result"] = function(argument)
+        except BaseException as error:  # handed to the check; a thread must not print a traceback
+            outcome["error"] = error
+
+    worker = threading.Thread(target=call, daemon=True, name="cnnlab-check")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        return None, _TookTooLong(f"did not return within {seconds:g} s and is still running: look "
+                                  "for a loop that never ends, then restart the kernel (Kernel > "
+                                  "Restart Kernel) to stop it.")
+    return outcome.get("result"), outcome.get("error")
 
 
 def max_pool(function):
@@ -434,17 +588,21 @@ def max_pool(function):
              ("a 5x7 image (odd sizes round down)", rng.integers(0, 100, (5, 7))),
              ("a 6x4 image of negative numbers", rng.integers(-100, -1, (6, 4)))]
     for description, image in cases:
-        try:
-            result = function(image.copy())
-        except Exception as error:  # a learner's bug, reported as a hint instead of a traceback
+        returned, error = _call_with_time_limit(function, image.copy(), FUNCTION_TIME_LIMIT)
+        if isinstance(error, _TookTooLong):
+            return _report(exercise, HINT, f"on {description} your function {error}")
+        if isinstance(error, SystemExit):
+            return _report(exercise, HINT, f"on {description} your function called sys.exit() or "
+                                           "exit(): return the pooled array instead.")
+        if error is not None:  # a learner's bug, reported as a hint instead of a traceback
             return _report(exercise, HINT, f"on {description} your function raised "
-                                           f"{type(error).__name__}: {error}")
-        if _unanswered(result):
+                                           f"{type(error).__name__}: {_one_line(_text(error), 120)}")
+        if _unanswered(returned):
             return _report(exercise, NOT_ATTEMPTED, "my_max_pool returns None: write its body and "
                                                     "return the pooled array.")
-        result = _as_array(result)
+        result = _as_array(returned)
         if result is None:
-            return _report(exercise, HINT, f"on {description} it returned {type(result).__name__}, "
+            return _report(exercise, HINT, f"on {description} it returned {_describe(returned)}, "
                                            "not an array of numbers.")
         expected = pooling.max_pool2d(image, 2)
         if result.shape == expected.shape and np.array_equal(result, expected):
@@ -473,7 +631,7 @@ def pooled_size(answer):
         return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
     sizes = _as_numbers(answer, 2)
     if sizes is None:
-        return _report(exercise, HINT, f"expected a pair (valid size, same size), got {answer!r}.")
+        return _report(exercise, HINT, _not_a_sequence(answer, "a pair (valid size, same size)"))
     valid, same = (conv.output_size(size, pool_size, padding, stride) for padding in ("valid", "same"))
     if sizes == (valid, same):
         return _report(exercise, CORRECT, "valid gives floor((n - k) / s) + 1 and same ceil(n / s).")
@@ -555,7 +713,7 @@ def lenet_params(answer):
 
 
 def batchnorm_conv_params(answer):
-    """Check the parameter count of block2_conv in mnist_fast(width=48): 3x3, 48 -> 96 channels, no bias."""
+    """Check the parameter count of block2_conv in recipes.mnist_model(width=48): 3x3, 48 -> 96 channels, no bias."""
     width = 48
     expected = params.conv2d_params(3, width, 2 * width, use_bias=False)
     return _check_number("batchnorm_conv_params", answer, expected,
@@ -566,8 +724,8 @@ def batchnorm_conv_params(answer):
                                                                          "adds the shift."),
                              (params.conv2d_params(3, 1, 2 * width, use_bias=False),
                               "each filter spans all the input channels of block1's output."),
-                             (params.conv2d_params(3, MNIST_FAST_WIDTH, 2 * MNIST_FAST_WIDTH, use_bias=False),
-                              f"that is the default width {MNIST_FAST_WIDTH}: the question asks for width "
+                             (params.conv2d_params(3, MNIST_WIDTH, 2 * MNIST_WIDTH, use_bias=False),
+                              f"that is the default width {MNIST_WIDTH}: the question asks for width "
                               f"{width}."),
                              (4 * 2 * width, "that is block2_bn (4 numbers per channel), not the "
                                              "convolution."),
@@ -596,9 +754,17 @@ def _loss_name(answer):
     if isinstance(answer, str):
         name = answer
     else:  # a Keras Loss object has .name; a loss class or function has __name__
-        candidates = (getattr(answer, "name", None), getattr(answer, "__name__", None))
+        candidates = (_attribute(answer, "name"), _attribute(answer, "__name__"))
         name = next((value for value in candidates if isinstance(value, str)), type(answer).__name__)
     return name.lower().replace("_", "").replace(" ", "")
+
+
+def _attribute(answer, name):
+    """getattr(answer, name, None), also when a learner's property raises."""
+    try:
+        return getattr(answer, name, None)
+    except Exception:  # a property that raises is as good as no attribute here
+        return None
 
 
 def onehot_loss(answer):
@@ -617,7 +783,7 @@ def onehot_loss(answer):
              "meansquarederror": "squared error learns slowly with softmax outputs; use a "
                                  "cross-entropy.",
              "mse": "squared error learns slowly with softmax outputs; use a cross-entropy."}
-    return _report(exercise, HINT, hints.get(name, f"{answer!r} is not the loss for one-hot labels: "
+    return _report(exercise, HINT, hints.get(name, f"{_describe(answer)} is not the loss for one-hot labels: "
                                                    "look at the labels cell of this notebook."))
 
 
@@ -628,7 +794,7 @@ def overfitting_fix(answer):
     exercise = "overfitting_fix"
     if _unanswered(answer):
         return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
-    choice = str(answer).strip().lower().rstrip(")")
+    choice = _text(answer).strip().lower().rstrip(")")
     hints = {"a": "more epochs let the model memorise the training images even better.",
              "c": "a wider layer adds parameters, which makes memorising easier.",
              "d": "dropout fights overfitting; removing it makes things worse."}
@@ -636,7 +802,16 @@ def overfitting_fix(answer):
         return _report(exercise, CORRECT, "augmentation shows a slightly different image every epoch, "
                                           "so pixels cannot be memorised.")
     letters = ", ".join(OVERFITTING_OPTIONS)
-    return _report(exercise, HINT, hints.get(choice, f"answer with one letter ({letters}), got {answer!r}."))
+    return _report(exercise, HINT, hints.get(choice, f"answer with one letter ({letters}), got "
+                                                     f"{_describe(answer)}."))
+
+
+def _text(answer):
+    """str(answer), or "" where a learner's object cannot be turned into text."""
+    try:
+        return str(answer)
+    except Exception:  # a broken __str__, or an int past Python's digit limit
+        return ""
 
 
 def seed_dense_params(answer):
@@ -699,9 +874,9 @@ def smoothed_target(answer):
 
 
 def width_doubling_factor(answer):
-    """Check how many times more weights block2b_conv has at width 64 than at width 32."""
-    narrow = params.conv2d_params(3, 64, 64, use_bias=False)  # block2b: 2w -> 2w channels
-    wide = params.conv2d_params(3, 128, 128, use_bias=False)
+    """Check how many times more weights block2_conv2 has when every width doubles."""
+    narrow = params.conv2d_params(3, 128, 128, use_bias=False)  # block2_conv2: 128 -> 128 channels
+    wide = params.conv2d_params(3, 256, 256, use_bias=False)
     return _check_number("width_doubling_factor", answer, wide / narrow,
                          "both the input channels and the filters double, so the weights grow by the "
                          "square of two.", [
@@ -713,21 +888,21 @@ def width_doubling_factor(answer):
 # ---------------------------------------------------------------- 06_what_cnns_learn
 
 def feature_map_shape(answer):
-    """Check the shape of block2_relu's output in mnist_fast built for LARGER_SIDE x LARGER_SIDE images."""
+    """Check the shape of block2_relu's output in the MNIST model built for LARGER_SIDE x LARGER_SIDE images."""
     exercise = "feature_map_shape"
     if _unanswered(answer):
         return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
-    if hasattr(answer, "__len__") and len(answer) == 4 and answer[0] in (None, 1):
+    if _has_batch_axis(answer):
         return _report(exercise, HINT, "leave out the batch axis: give (height, width, channels).")
     shape = _as_numbers(answer, 3)
     if shape is None:
-        return _report(exercise, HINT, f"expected a tuple (height, width, channels), got {answer!r}.")
+        return _report(exercise, HINT, _not_a_sequence(answer, "a tuple (height, width, channels)"))
 
     def block2_side(side, padding):
         after_block1 = conv.output_size(conv.output_size(side, 3, padding), 2, "valid", 2)
         return conv.output_size(after_block1, 3, padding)
 
-    side, channels = block2_side(LARGER_SIDE, "same"), 2 * MNIST_FAST_WIDTH
+    side, channels = block2_side(LARGER_SIDE, "same"), 2 * MNIST_WIDTH
     if shape == (side, side, channels):
         return _report(exercise, CORRECT, "block1's pooling halves the image, and block2's same-padded "
                                           "convolution keeps that size with twice the channels.")
@@ -741,28 +916,30 @@ def feature_map_shape(answer):
     if shape[:2] != (side, side):
         problems.append(f"height and width: {sides.get(shape[0], 'follow the image through block1')}")
     if shape[2] != channels:
-        reason = ("that is block1's width" if shape[2] == MNIST_FAST_WIDTH else
-                  "that is block3's width" if shape[2] == 4 * MNIST_FAST_WIDTH else "check them")
+        reason = ("that is block1's width" if shape[2] == MNIST_WIDTH else
+                  "that is block3's width" if shape[2] == 4 * MNIST_WIDTH else "check them")
         problems.append(f"channels: {reason}; block2 has one channel per filter of block2_conv")
     return _report(exercise, HINT, "; ".join(problems) + ".")
 
 
 def first_layer_weights(answer):
-    """Check the number of weights in cifar10_fast's block1_conv (3x3 kernels on RGB, no bias)."""
-    expected = params.conv2d_params(3, 3, CIFAR_FAST_WIDTH, use_bias=False)
+    """Check the number of weights in the CIFAR-10 model's block1_conv1 (3x3 on the 24 whitened channels)."""
+    channels, width = CIFAR_WHITENING_CHANNELS, CIFAR_BLOCK1_WIDTH
+    expected = params.conv2d_params(3, channels, width, use_bias=False)
     return _check_number("first_layer_weights", answer, expected,
-                         "each of the filters is a 3x3 kernel on all 3 colour channels, and batch "
-                         "normalisation makes a bias unnecessary.", [
-                             (params.conv2d_params(3, 3, CIFAR_FAST_WIDTH), "this layer has no bias "
-                                                                            "(use_bias=False): "
-                                                                            "block1_bn adds the shift."),
-                             (params.conv2d_params(3, 1, CIFAR_FAST_WIDTH, use_bias=False),
-                              "that is for one channel, like MNIST: CIFAR-10 photos have 3."),
-                             (params.conv2d_params(3, 3, 1, use_bias=False), "that is one filter: the "
-                                                                             "plot shows all of them."),
-                             (4 * CIFAR_FAST_WIDTH, "that is block1_bn (4 numbers per channel)."),
+                         "each of the 64 filters is a 3x3 kernel on all 24 channels of the whitening "
+                         "layer, and batch normalisation makes a bias unnecessary.", [
+                             (params.conv2d_params(3, channels, width), "this layer has no bias "
+                                                                        "(use_bias=False): block1_bn1 "
+                                                                        "adds the shift."),
+                             (params.conv2d_params(3, 3, width, use_bias=False),
+                              "block1_conv1 does not see the 3 colours: it sees the whitening layer's "
+                              "output."),
+                             (params.conv2d_params(3, channels, 1, use_bias=False), "that is one filter: "
+                                                                                     "count all of them."),
+                             (4 * width, "that is a batch-norm layer (4 numbers per channel)."),
                          ], "kernel height x width x input channels x filters; print "
-                            "cifar_model.get_layer('block1_conv').kernel.shape.")
+                            "cifar_model.get_layer('block1_conv1').kernel.shape.")
 
 
 def _receptive_field(layers):
@@ -774,20 +951,43 @@ def _receptive_field(layers):
 
 
 def receptive_field_size(answer):
-    """Check the receptive field width (pixels) of one position of cifar10_fast's block3b_conv."""
-    expected = _receptive_field(CIFAR_FAST_LAYERS)
-    no_jump = 1 + sum(window - 1 for _, window, _ in CIFAR_FAST_LAYERS)
+    """Check the receptive field width (pixels) of one position of the CIFAR-10 model's block3_conv2."""
+    expected = _receptive_field(CIFAR_LAYERS)
+    no_jump = 1 + sum(window - 1 for _, window, _ in CIFAR_LAYERS)
     return _check_number("receptive_field_size", answer, expected,
                          "each layer adds (size - 1) x the step between neighbouring positions, and "
                          "every pooling doubles that step.", [
                              (no_jump, "each pooling doubles the step between neighbouring positions: "
                                        "later 3x3 kernels add 2 x step pixels, not 2."),
-                             (_receptive_field(CIFAR_FAST_LAYERS[:-1]), "that is block3a_conv: "
-                                                                        "block3b_conv adds one more "
-                                                                        "3x3 kernel."),
-                             (_receptive_field(CIFAR_FAST_LAYERS + (("block3_pool", 2, 2),)),
-                              "that is after block3_pool: stop at block3b_conv."),
-                             (CIFAR_SIDE, "not every position sees the whole photo: work it out layer "
-                                          "by layer."),
+                             (_receptive_field(CIFAR_LAYERS[:-1]), "that is block3_pool: "
+                                                                   "block3_conv2 adds one more 3x3 kernel."),
+                             (_receptive_field(CIFAR_LAYERS[1:]), "the whitening layer counts too: its "
+                                                                  "2x2 window widens the field by 1."),
+                             (CIFAR_SIDE, "a receptive field can be larger than the photo (the part "
+                                          "outside lies in the padding): work it out layer by layer."),
                          ], "start at 1 pixel and step 1; each layer adds (size - 1) x step, and a "
                             "stride multiplies the step.")
+
+
+# ---------------------------------------------------------------- the safety net
+
+def _never_raises(check):
+    """Wrap a check so that a bug in the check itself still prints a hint, never a traceback.
+
+    NumPy's overflow and invalid-value warnings are silenced as well: an answer such as
+    1e308 gets a verdict, not a RuntimeWarning.
+    """
+    @functools.wraps(check)
+    def guarded(answer):
+        try:
+            with np.errstate(all="ignore"):
+                return check(answer)
+        except Exception as error:  # the promise to learners: a hint, whatever the answer
+            return _report(check.__name__, HINT, f"{UNCHECKABLE} {_describe(answer)} "
+                                                 f"({type(error).__name__}): give "
+                                                 f"{QUESTIONS[check.__name__]}")
+    return guarded
+
+
+for _exercise in QUESTIONS:  # every check, so that a check added later is covered too
+    globals()[_exercise] = _never_raises(globals()[_exercise])

@@ -153,12 +153,27 @@ def corr2d(image, kernel, stride=1, padding="valid"):
     dtype = _result_dtype(image, kernel)
     kernel = kernel.astype(dtype, copy=False)
     strides = _pair(stride, "stride")
-    padded = _pad_for(image, kernel.shape, padding, strides, axes=(0, 1))
-    rows = output_size(padded.shape[0], kernel.shape[0], "valid", strides[0])
-    cols = output_size(padded.shape[1], kernel.shape[1], "valid", strides[1])
-    output = np.zeros((rows, cols), dtype)
-    for row, col, window in sliding_windows(padded, kernel.shape, strides):
-        output[row, col] = np.sum(window * kernel)  # multiply element-wise, then add up
+    padded = _pad_for(image.astype(dtype, copy=False), kernel.shape, padding, strides, axes=(0, 1))
+    output_size(padded.shape[0], kernel.shape[0], "valid", strides[0])  # raises if the kernel does not fit
+    output_size(padded.shape[1], kernel.shape[1], "valid", strides[1])
+    return corr2d_loop(padded, kernel, strides)
+
+
+def corr2d_loop(image, kernel, stride=(1, 1)):
+    """The loop at the heart of corr2d: slide the kernel, multiply element-wise, add up.
+
+    No checks and no padding: corr2d does those and then calls this.
+    """
+    step_y, step_x = stride
+    kernel_height, kernel_width = kernel.shape
+    rows = (image.shape[0] - kernel_height) // step_y + 1
+    cols = (image.shape[1] - kernel_width) // step_x + 1
+    output = np.zeros((rows, cols), np.result_type(image, kernel))
+    for row in range(rows):
+        for col in range(cols):
+            top, left = row * step_y, col * step_x
+            window = image[top:top + kernel_height, left:left + kernel_width]
+            output[row, col] = np.sum(window * kernel)
     return output
 
 

@@ -8,6 +8,11 @@ Where files are looked for, in order:
 
 Both folders use the official file names, one folder per data set, e.g.
 ``mnist/train-images-idx3-ubyte.gz`` and ``cifar10/cifar-10-binary.tar.gz``.
+When ``CNNLAB_DATA_DIR`` holds part of a data set, or one under other names
+(``MNIST/``, unzipped files, files outside their folder, an extracted CIFAR-10
+archive), :class:`DataLayoutError` says what was found, what is missing or
+misnamed, and the layout expected, before anything is downloaded. Falling back
+to the cache or to a download prints one line saying so and where.
 Every file is checked for structure when read (magic numbers, counts, sizes,
 label range); a malformed one raises :class:`DataError` naming the file.
 
@@ -19,6 +24,7 @@ import dataclasses
 import gzip
 import os
 import pathlib
+import re
 import sys
 import tarfile
 import zlib
@@ -50,6 +56,10 @@ CIFAR_IMAGES_PER_BATCH = 10_000
 
 class DataError(ValueError):
     """A data file exists but is malformed: truncated, wrong format, wrong size or bad labels."""
+
+
+class DataLayoutError(FileNotFoundError):
+    """CNNLAB_DATA_DIR holds part of a data set, or files that look like one under other names."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,6 +114,16 @@ def _dataset(name):
 
 # --- where the files are -------------------------------------------------------------------
 
+# Files people download instead of the ones cnnlab reads, and what they are.
+LOOKALIKES = {
+    "cifar10": {CIFAR_MEMBER_DIR: "the extracted archive (cnnlab reads the .tar.gz itself)",
+                "cifar-10-python.tar.gz": "the Python (pickle) version; cnnlab reads the binary version",
+                "cifar-10-batches-py": "the extracted Python version; cnnlab reads the binary .tar.gz",
+                "cifar-10-matlab.tar.gz": "the MATLAB version; cnnlab reads the binary version"},
+}
+LOOKALIKE_DEPTH = 2  # how deep to look inside a data set's folder, e.g. torchvision's MNIST/raw/
+
+
 def data_dir():
     """The folder named by CNNLAB_DATA_DIR, or None when it is not set."""
     value = os.environ.get(DATA_DIR_ENV, "").strip()
@@ -117,44 +137,200 @@ def data_dir():
 
 
 def cache_dir():
-    """The per-user download cache: CNNLAB_CACHE_DIR, or ~/.cache/cnnlab."""
+    """The per-user download cache: CNNLAB_CACHE_DIR, or ~/.cache/cnnlab (created when first needed)."""
     value = os.environ.get(CACHE_DIR_ENV, "").strip()
-    return pathlib.Path(value or DEFAULT_CACHE_DIR).expanduser()
+    path = pathlib.Path(value or DEFAULT_CACHE_DIR).expanduser()
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{CACHE_DIR_ENV}={value} is a file, not a folder: point it at a "
+                                 "folder (it is created if missing), or unset it to use "
+                                 f"{DEFAULT_CACHE_DIR}")
+    return path
 
 
-def _search_dirs():
-    return [folder for folder in (data_dir(), cache_dir()) if folder is not None]
+def _is_complete(folder, dataset):
+    return all((folder / file_name).is_file() for file_name in dataset.files)
 
 
-def find(name):
-    """The first folder (data directory, then cache) holding all of ``name``'s files, or None."""
-    dataset = _dataset(name)
-    for root in _search_dirs():
-        folder = root / dataset.folder
-        if all((folder / file_name).is_file() for file_name in dataset.files):
-            return folder
+def _name_key(name):
+    """A file or folder name without case, punctuation and .gz: the same key for likely misspellings.
+
+    ``train-images.idx3-ubyte`` and ``train-images-idx3-ubyte.gz`` share a key, as do
+    ``MNIST`` and ``mnist``, or ``cifar-10`` and ``cifar10``.
+    """
+    name = name.lower()
+    name = name[:-3] if name.endswith(".gz") else name
+    return re.sub(r"[^a-z0-9]", "", name)
+
+
+def _entries(folder, depth):
+    """Visible entries of ``folder`` and, down to ``depth`` levels, of its subfolders."""
+    try:
+        children = sorted(path for path in folder.iterdir() if not path.name.startswith("."))
+    except OSError:  # not a folder, or unreadable: nothing found there
+        return []
+    found = list(children)
+    if depth > 1:
+        for child in children:
+            if child.is_dir() and not child.is_symlink():
+                found += _entries(child, depth - 1)
+    return found
+
+
+def _not_a_file(path):
+    """Why an entry at an expected file's path is not a readable file, or None if it is one."""
+    if path.is_symlink() and not path.exists():
+        return f"{path} is a broken symbolic link (to {os.readlink(path)})"
+    if path.is_dir():
+        return f"{path} is a folder, not a file"
+    if path.exists() and not path.is_file():
+        return f"{path} is not a regular file"
     return None
 
 
+def _layout_problems(root, dataset):
+    """Compare ``root`` with the layout ``dataset`` expects; return (found, missing) lines.
+
+    found lists what is there under another name or form (empty when the data set is simply
+    absent); missing lists the expected files that have no counterpart.
+    """
+    folder = root / dataset.folder
+    key = _name_key(dataset.folder)
+    # Where a learner's copy may sit: the right folder, one spelt otherwise, or root itself.
+    folders = [folder] + [path for path in _entries(root, 1)
+                          if path.is_dir() and path != folder and _name_key(path.name) == key]
+    candidates = [path for place in folders for path in _entries(place, LOOKALIKE_DEPTH)]
+    candidates += [path for path in _entries(root, 1) if path not in folders]
+    found, missing = [], []
+    for file_name in dataset.files:
+        expected = folder / file_name
+        problem = _not_a_file(expected)
+        if problem:
+            found.append(problem)
+            continue
+        if expected.is_file():
+            continue
+        others = [path for path in candidates if _name_key(path.name) == _name_key(file_name)]
+        for path in others:
+            form = "unzipped" if not path.name.lower().endswith(".gz") and file_name.endswith(".gz") \
+                else "misnamed or misplaced"
+            found.append(f"{path} ({form}): expected {expected}")
+        if not others:
+            missing.append(str(expected))
+    for path in candidates:
+        if path.name in LOOKALIKES.get(dataset.name, {}):
+            found.append(f"{path}: {LOOKALIKES[dataset.name][path.name]}")
+    if folder.exists() and not folder.is_dir():
+        found.append(f"{folder} is a file, not a folder")
+    elif folder.is_dir() and not found:  # an existing folder says the learner meant to provide it
+        found.append(f"{folder} holds {len(dataset.files) - len(missing)} of the "
+                     f"{len(dataset.files)} files")
+    return found, missing
+
+
+def _expected_layout(root, dataset):
+    return "\n".join(f"  {root / dataset.folder / file_name}" for file_name in dataset.files)
+
+
+def _check_data_dir(root, dataset):
+    """``dataset``'s folder under ``root`` if complete; None if the data set is absent from ``root``.
+
+    Raises
+    ------
+    DataLayoutError
+        When ``root`` holds part of the data set or something that looks like it.
+    """
+    folder = root / dataset.folder
+    if _is_complete(folder, dataset):
+        return folder
+    found, missing = _layout_problems(root, dataset)
+    if not found:  # nothing of it here: the data set comes from the cache or a download
+        return None
+    lines = [f"{DATA_DIR_ENV}={root} holds part of {dataset.name}, or files that look like it, "
+             "so nothing is downloaded. Found:"]
+    lines += [f"  {line}" for line in found]
+    if missing:
+        lines += ["Missing:"] + [f"  {path}" for path in missing]
+    unzipped = any("(unzipped)" in line for line in found)
+    lines += ["Expected layout (the official file names, unchanged):", _expected_layout(root, dataset),
+              "Rename or move the files as shown"
+              + (" and gzip the unzipped ones again (gzip FILE)" if unzipped else "")
+              + f", or move them out of {root} to download a fresh copy into the cache, "
+              f"{cache_dir() / dataset.folder}."]
+    raise DataLayoutError("\n".join(lines))
+
+
+def _say(line):
+    """Tell the learner where data comes from when it is not the data directory: one line, on stderr."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def find(name):
+    """The first folder (data directory, then cache) holding all of ``name``'s files, or None.
+
+    Raises
+    ------
+    DataLayoutError
+        When CNNLAB_DATA_DIR holds part of the data set, or it under other names.
+    """
+    dataset = _dataset(name)
+    root = data_dir()
+    if root is not None:
+        folder = _check_data_dir(root, dataset)
+        if folder is not None:
+            return folder
+    cached = cache_dir() / dataset.folder
+    return cached if _is_complete(cached, dataset) else None
+
+
 def is_available(name):
-    """Whether ``name`` can be loaded without a download."""
-    return find(name) is not None
+    """Whether ``name`` can be loaded without a download (False for a data directory laid out wrong)."""
+    try:
+        return find(name) is not None
+    except DataLayoutError:  # loading it will raise that error; asking whether it can is no error
+        return False
 
 
 def prefetch(name, root=None, progress=True):
     """Download ``name``'s missing files into ``root`` (default: the cache); return its folder."""
     dataset = _dataset(name)
     folder = pathlib.Path(root or cache_dir()).expanduser() / dataset.folder
+    folder_advice = (f"Set {CACHE_DIR_ENV} to a folder you can write to." if root is None
+                     else "Choose a folder you can write to.")
     for file_name, md5 in dataset.files.items():
         if not (folder / file_name).is_file():
-            download.fetch([base + file_name for base in dataset.mirrors],
-                           folder / file_name, md5, progress=progress)
+            download.fetch([base + file_name for base in dataset.mirrors], folder / file_name, md5,
+                           progress=progress, offline_advice=_offline_advice(dataset, root),
+                           folder_advice=folder_advice)
     return folder
 
 
+def _offline_advice(dataset, root=None):
+    """The last lines of a failed download: where to put the files by hand (root, or the data directory)."""
+    root = data_dir() if root is None else pathlib.Path(root).expanduser()
+    if root is None:
+        return (f"No internet? Put the file at {{destination}} yourself, or set {DATA_DIR_ENV} to a "
+                f"folder that holds {dataset.folder}/ with the official files.")
+    where = f"where {DATA_DIR_ENV} points" if root == data_dir() else "the folder you chose"
+    return (f"No internet? Copy the official files into {root / dataset.folder}, {where}:\n"
+            f"{_expected_layout(root, dataset)}")
+
+
 def locate(name):
-    """The folder holding ``name``'s files, downloading them into the cache if needed."""
-    return find(name) or prefetch(name)
+    """The folder holding ``name``'s files, downloading them into the cache if needed.
+
+    Anything but the data directory gets one line on stderr saying where the data comes from.
+    """
+    dataset = _dataset(name)
+    folder, root = find(name), data_dir()
+    if folder is not None and root is not None and folder == root / dataset.folder:
+        return folder
+    reason = f"not in {DATA_DIR_ENV}={root}" if root is not None else f"{DATA_DIR_ENV} is not set"
+    if folder is not None:  # the cache
+        if root is not None:  # without a data directory the cache is the usual place: say nothing
+            _say(f"{name}: {reason}; loading the copy in the cache, {folder}")
+        return folder
+    _say(f"{name}: {reason} and not in the cache; downloading it into {cache_dir() / dataset.folder}")
+    return prefetch(name)
 
 
 # --- reading and checking files ---------------------------------------------------------------
@@ -311,8 +487,10 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown data set(s) {', '.join(unknown)}; choose from {', '.join(DATASETS)}")
     for name in arguments.names or DATASETS:
-        if arguments.data_dir is None and is_available(name):
-            print(f"{name}: already in {find(name)}")
+        # find, not is_available: a data directory laid out wrong is reported, not downloaded around.
+        found = find(name) if arguments.data_dir is None else None
+        if found is not None:
+            print(f"{name}: already in {found}")
             continue
         folder = prefetch(name, arguments.data_dir)
         print(f"{name}: ready in {folder}")

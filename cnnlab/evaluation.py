@@ -141,7 +141,9 @@ def top_confusions(matrix, class_names, k=5):
     Returns
     -------
     list of tuple
-        Largest off-diagonal cells first; ties in row-major order.
+        Largest off-diagonal cells first, ties in row-major order. A tie at the
+        k-th place is kept whole (so more than k may come back): cutting it
+        would name one of equally frequent mistakes as if it stood out.
     """
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
@@ -154,7 +156,12 @@ def top_confusions(matrix, class_names, k=5):
         raise ValueError(f"k must be >= 0; got {k}")
     mistakes = matrix.copy()
     np.fill_diagonal(mistakes, 0)
-    order = np.argsort(-mistakes, axis=None, kind="stable")[:k]
+    order = np.argsort(-mistakes, axis=None, kind="stable")
+    counts = mistakes.reshape(-1)[order]
+    if 0 < k < len(order):
+        order = order[counts >= counts[k - 1]]
+    else:
+        order = order[:k]
     rows, columns = np.unravel_index(order, mistakes.shape)
     return [
         (class_names[row], class_names[column], mistakes[row, column].item())

@@ -155,6 +155,15 @@ def apply_kernel(image, kernel, padding="same", border=cv2.BORDER_REFLECT_101):
     return response[top:top + rows, left:left + cols]
 
 
+def to_uint8(response):
+    """Round a float response and clip it to 0..255, as storing it in a uint8 image does.
+
+    Negative values become 0 and values above 255 become 255: what
+    ``cv2.filter2D(image, -1, kernel)`` returns for a uint8 image.
+    """
+    return np.clip(np.rint(np.asarray(response, dtype=np.float32)), 0, DISPLAY_MAX).astype(np.uint8)
+
+
 def edge_magnitude(gx, gy):
     """Return the float32 gradient magnitude sqrt(gx**2 + gy**2) of two same-shape responses."""
     gx = np.asarray(gx, dtype=np.float32)

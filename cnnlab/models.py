@@ -1,4 +1,6 @@
-"""Model builders by name: the seed material's architectures and cnnlab's faster ones.
+"""Model builders by name: the classic architectures of the seed material and the tutorials.
+
+cnnlab's own models, those the notebooks train, live with their training recipes in ``cnnlab.recipes``.
 
 Every builder takes uint8 images straight in: its first layer rescales to
 0..1 inside the model, so the data stay uint8 (a quarter of float32's memory)
@@ -57,12 +59,17 @@ def fashion_cnn(input_shape=MNIST_SHAPE, num_classes=NUM_CLASSES):
     return keras.Sequential(stack, name="fashion_cnn")
 
 
-def dlwp_cnn(input_shape=MNIST_SHAPE, num_classes=NUM_CLASSES):
-    """Seed 003 (Deep Learning with Python): Conv 32/64/64 + Dense 64 (93,322 parameters)."""
+def _conv_32_64_64(input_shape, num_classes, name):
+    """Conv 32-pool-Conv 64-pool-Conv 64 (valid), Dense 64: the classic small CNN of two tutorials."""
     stack = (_input_and_rescale(input_shape)
              + _conv_pool_stack([(32, True), (64, True), (64, False)])
              + _dense_head(64, num_classes))
-    return keras.Sequential(stack, name="dlwp_cnn")
+    return keras.Sequential(stack, name=name)
+
+
+def dlwp_cnn(input_shape=MNIST_SHAPE, num_classes=NUM_CLASSES):
+    """Seed 003 (Deep Learning with Python): Conv 32/64/64 + Dense 64 (93,322 parameters)."""
+    return _conv_32_64_64(input_shape, num_classes, "dlwp_cnn")
 
 
 def lenet_cnn(input_shape=MNIST_SHAPE, num_classes=NUM_CLASSES):
@@ -88,50 +95,17 @@ def seed_cifar10_cnn(input_shape=CIFAR10_SHAPE, num_classes=NUM_CLASSES):
     return keras.Sequential(stack, name="seed_cifar10_cnn")
 
 
-BATCH_NORM_MOMENTUM = 0.9
+def tf_tutorial_cnn(input_shape=CIFAR10_SHAPE, num_classes=NUM_CLASSES):
+    """The TensorFlow CNN tutorial's CIFAR-10 model: the same layers on colour photos (122,570 parameters)."""
+    return _conv_32_64_64(input_shape, num_classes, "tf_tutorial_cnn")
 
 
-def _conv_bn(filters, name, kernel_size=3):
-    """Conv2D without bias (batch norm's shift replaces it), BatchNorm, ReLU."""
-    return [layers.Conv2D(filters, kernel_size, padding="same", use_bias=False, name=f"{name}_conv"),
-            # Momentum 0.9 (Keras default 0.99): the running statistics used at test time settle
-            # within tens of steps, which short schedules and quick mode need.
-            layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"{name}_bn"),
-            layers.Activation("relu", name=f"{name}_relu")]
-
-
-def mnist_fast(input_shape=MNIST_SHAPE, num_classes=NUM_CLASSES, width=32):
-    """cnnlab's MNIST model: three conv/batch-norm/pool stages of widths w, 2w, 4w and a small head."""
-    stack = _input_and_rescale(input_shape)
-    for index, filters in enumerate((width, 2 * width, 4 * width), start=1):
-        stack += _conv_bn(filters, f"block{index}")
-        stack.append(layers.MaxPooling2D(2, name=f"block{index}_pool"))
-    stack += [layers.GlobalMaxPooling2D(name="global_pool"),
-              layers.Dropout(0.2, name="dropout"),
-              layers.Dense(num_classes, activation="softmax", name="output")]
-    return keras.Sequential(stack, name="mnist_fast")
-
-
-def augmentation(max_shift=0.125):
-    """Random left-right flips and shifts of up to ``max_shift`` of the size; active in training only."""
-    return [layers.RandomFlip("horizontal", name="augment_flip"),
-            layers.RandomTranslation(max_shift, max_shift, fill_mode="constant", name="augment_shift")]
-
-
-def cifar10_fast(input_shape=CIFAR10_SHAPE, num_classes=NUM_CLASSES, width=32, augment=True):
-    """cnnlab's CIFAR-10 model: VGG-style conv/batch-norm stages of widths w, 2w, 4w."""
-    stack = [keras.Input(shape=input_shape, name="image")]
-    if augment:
-        stack += augmentation()
-    stack.append(layers.Rescaling(1 / 255, name="rescale"))
-    # One convolution at full resolution (the costly stage), two at each smaller one.
-    stack += _conv_bn(width, "block1") + [layers.MaxPooling2D(2, name="block1_pool")]
-    for index, filters in enumerate((2 * width, 4 * width), start=2):
-        stack += _conv_bn(filters, f"block{index}a") + _conv_bn(filters, f"block{index}b")
-        stack.append(layers.MaxPooling2D(2, name=f"block{index}_pool"))
-    stack += [layers.GlobalMaxPooling2D(name="global_pool"),
-              layers.Dense(num_classes, activation="softmax", name="output")]
-    return keras.Sequential(stack, name="cifar10_fast")
+def keras_io_mnist_convnet(input_shape=MNIST_SHAPE, num_classes=NUM_CLASSES):
+    """keras.io's "Simple MNIST convnet": Conv 32/64 with pooling, dropout 0.5, softmax (34,826 parameters)."""
+    stack = (_input_and_rescale(input_shape) + _conv_pool_stack([(32, True), (64, True)])
+             + [layers.Flatten(name="flatten"), layers.Dropout(0.5, name="dropout"),
+                layers.Dense(num_classes, activation="softmax", name="output")])
+    return keras.Sequential(stack, name="keras_io_mnist_convnet")
 
 
 BUILDERS = {
@@ -141,8 +115,8 @@ BUILDERS = {
     "lenet_cnn": lenet_cnn,
     "same_padding_cnn": same_padding_cnn,
     "seed_cifar10_cnn": seed_cifar10_cnn,
-    "mnist_fast": mnist_fast,
-    "cifar10_fast": cifar10_fast,
+    "tf_tutorial_cnn": tf_tutorial_cnn,
+    "keras_io_mnist_convnet": keras_io_mnist_convnet,
 }
 
 

@@ -9,6 +9,7 @@ sign get a diverging colormap centred on 0 (blue negative, white 0, red
 positive); other values are grey, uint8 on the fixed range 0..255.
 """
 
+import warnings
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -25,6 +26,7 @@ from cnnlab import evaluation
 
 RIGHT_COLOR = "blue"
 WRONG_COLOR = "red"
+RIGHT_MARK, WRONG_MARK = "\u2713", "\u2717"  # tick and cross: the verdict without colour
 GRAY_CMAP = "gray"
 DIVERGING_CMAP = "RdBu_r"
 CONFUSION_CMAP = "Blues"
@@ -44,6 +46,7 @@ LABEL_FILL = 0.75  # the widest label takes at most this fraction of a pixel's w
 MAX_LABEL_HEIGHT = 0.5  # font size at most half a pixel, so rows stay apart
 MAX_FONTSIZE = 12
 PANEL_INCHES = 1.6  # size of one panel in the multi-image grids
+MAX_GRID_IMAGES = 100  # image_grid draws at most this many: 13 rows of 8, a screen or two
 GRID_TITLE_SIZE = "small"
 NO_MISTAKES_TEXT = "No misclassified images: all {count} predictions are right."
 
@@ -243,9 +246,25 @@ def image_grid(images, titles=None, ncols=8, title_colors=None, figsize=None, fi
     Returns
     -------
     list of matplotlib.axes.Axes
-        The N Axes holding images; the unused panels of the last row are hidden.
+        The Axes holding images, one per image shown; the unused panels of the last row
+        are hidden. Only the first MAX_GRID_IMAGES are shown, with a warning.
+
+    Raises
+    ------
+    ValueError
+        For one image instead of a batch: (H, W), or (H, W, 1) and (H, W, 3) with H and W
+        larger than 3, which would otherwise be drawn as H strips. (N, 3, 3) stays a batch,
+        e.g. of 3x3 kernels.
     """
     images = np.asarray(images)
+    looks_like_one = images.ndim == 2 or (images.ndim == 3 and images.shape[-1] in (1, 3)
+                                          and min(images.shape[:2]) > 3)
+    if looks_like_one:
+        raise ValueError(
+            f"images has shape {images.shape}, which looks like one image, not a batch: pass a batch "
+            "such as x_train[:8] (this image alone: image[np.newaxis]), or use show_image. For "
+            "N images of H x W grayscale pixels, add the channel axis: images[..., np.newaxis]"
+        )
     if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (1, 3)):
         raise ValueError(
             f"images must have shape (N, H, W), (N, H, W, 1) or (N, H, W, 3); got shape {images.shape}"
@@ -258,6 +277,13 @@ def image_grid(images, titles=None, ncols=8, title_colors=None, figsize=None, fi
             raise ValueError(f"{name} has {len(sequence)} entries for {count} images")
     if ncols < 1:
         raise ValueError(f"ncols must be at least 1; got {ncols}")
+    if count > MAX_GRID_IMAGES:  # thousands of panels: a figure hundreds of inches tall, for minutes
+        warnings.warn(f"image_grid shows the first {MAX_GRID_IMAGES} of {count} images; pass a slice "
+                      f"such as images[:{MAX_GRID_IMAGES}] to choose which", stacklevel=2)
+        count = MAX_GRID_IMAGES
+        images = images[:count]
+        titles = None if titles is None else titles[:count]
+        title_colors = None if title_colors is None else title_colors[:count]
     ncols = min(ncols, count)
     nrows = -(-count // ncols)  # ceiling division
     if fig is None:
@@ -451,7 +477,9 @@ def training_history(history, metrics=("loss", "accuracy"), axes=None, **kwargs)
 
 
 def predictions_grid(images, y_true, y_pred, class_names, ncols=8, fig=None, **kwargs):
-    """Show images titled "predicted (true)", blue when right and red when wrong.
+    """Show images titled "predicted (true)": a tick and blue when right, a cross and red when wrong.
+
+    The tick or cross carries the verdict, so the colours are a help, never the only sign.
 
     Parameters
     ----------
@@ -479,13 +507,18 @@ def predictions_grid(images, y_true, y_pred, class_names, ncols=8, fig=None, **k
         )
     true_names = _class_names_for(true_labels, class_names, "y_true")
     predicted_names = _class_names_for(predicted_labels, class_names, "y_pred")
-    titles = [f"{predicted} ({true})" for predicted, true in zip(predicted_names, true_names)]
-    colors = [RIGHT_COLOR if right else WRONG_COLOR for right in true_labels == predicted_labels]
+    right = true_labels == predicted_labels
+    titles = [f"{RIGHT_MARK if ok else WRONG_MARK} {predicted} ({true})"
+              for ok, predicted, true in zip(right, predicted_names, true_names)]
+    colors = [RIGHT_COLOR if ok else WRONG_COLOR for ok in right]
     return image_grid(images, titles=titles, ncols=ncols, title_colors=colors, fig=fig, **kwargs)
 
 
 def confusion_matrix(matrix, class_names, ax=None, normalize=False, **kwargs):
     """Show a confusion matrix with every cell's count written on it.
+
+    The colour scale is set by the largest *off-diagonal* cell (the diagonal, far
+    larger, is drawn at the top of the scale), so the mistakes are visible.
 
     Parameters
     ----------
@@ -510,13 +543,16 @@ def confusion_matrix(matrix, class_names, ax=None, normalize=False, **kwargs):
         raise ValueError(f"matrix must be square, shape (K, K); got shape {matrix.shape}")
     if len(class_names) != len(matrix):
         raise ValueError(f"matrix has {len(matrix)} classes but class_names has {len(class_names)} names")
-    options = {"cmap": CONFUSION_CMAP, **kwargs}
     values = matrix
     if normalize:
         totals = matrix.sum(axis=1, keepdims=True)
         # A class missing from y_true has an all-zero row: it stays 0 instead of 0/0.
         values = np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
-        options = {"fmt": NORMALIZED_FORMAT, "vmin": 0.0, "vmax": 1.0, **options}
+    off_diagonal = values[~np.eye(len(values), dtype=bool)]
+    top = off_diagonal.max() if off_diagonal.size and off_diagonal.max() > 0 else max(values.max(), 1)
+    options = {"cmap": CONFUSION_CMAP, "vmin": 0, "vmax": top, **kwargs}
+    if normalize:
+        options = {"fmt": NORMALIZED_FORMAT, **options}
     image_artist, _ = annotate_pixels(values, ax=ax, **options)
     ax = image_artist.axes
     ticks = np.arange(len(class_names))
@@ -598,3 +634,163 @@ def heatmap_overlay(image, heatmap, ax=None, alpha=0.4, **kwargs):
         **kwargs,
     }
     return background.axes.imshow(heatmap, **options)
+
+
+# --------------------------------------------- signed maps, windows, weight tensors, compact photos
+
+# Okabe-Ito colours: told apart with every common colour-vision deficiency.
+WINDOW_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442")
+WINDOW_INSET = 0.08  # pixels: neighbouring windows' boxes stay apart
+JPEG_QUALITY = 80
+JPEG_DPI = 80
+
+
+def show_signed(values, ax=None, title=None, limit=None, colorbar=True, label=None, **kwargs):
+    """Show signed values on the diverging colormap (blue negative, white 0, red positive) with a colour bar.
+
+    Parameters
+    ----------
+    values : array_like, shape (H, W) or (H, W, 1)
+        E.g. a filter response or the difference of two maps.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when None.
+    title : str, optional
+        Axes title.
+    limit : float, optional
+        The colours run from -limit to +limit (default: the largest absolute
+        value). A smaller limit, such as a percentile, shows weak values too;
+        stronger ones get the end colours and the colour bar arrows.
+    colorbar : bool
+        Draw a colour bar beside the image.
+    label : str, optional
+        Colour bar label.
+    **kwargs
+        Passed to ``ax.imshow``.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
+    values = _check_image(values)
+    if values.ndim != 2:
+        raise ValueError(f"show_signed needs one channel, shape (H, W); got shape {values.shape}")
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    limit = (largest or 1.0) if limit is None else float(limit)
+    if not limit > 0:
+        raise ValueError(f"limit must be > 0; got {limit}")
+    image_artist = show_image(values, ax=ax, title=title,
+                              **{"cmap": DIVERGING_CMAP, "vmin": -limit, "vmax": limit, **kwargs})
+    if colorbar:
+        image_artist.axes.figure.colorbar(image_artist, ax=image_artist.axes, label=label, shrink=0.8,
+                                          extend="both" if largest > limit else "neither")
+    return image_artist
+
+
+def outline_windows(shape, size, stride=None, ax=None, colors=WINDOW_COLORS, **kwargs):
+    """Draw a box around every window position (valid padding) of a kernel or pool on an (H, W) image.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        (H, W) of the image.
+    size : int
+        Window side, e.g. 2 for 2x2 pooling; 1 outlines single pixels (e.g. the pooled output).
+    stride : int, optional
+        Step between windows; default ``size`` (windows side by side, as pooling uses).
+    ax : matplotlib.axes.Axes, optional
+        Axes showing the image with imshow's pixel coordinates; a new figure with that
+        image's extent when None.
+    colors : sequence of color
+        One per window in reading order, repeated when there are more windows.
+    **kwargs
+        Passed to every ``matplotlib.patches.Rectangle`` (e.g. ``linewidth``, ``linestyle``).
+
+    Returns
+    -------
+    list of matplotlib.patches.Rectangle
+        In reading order: the window at output (row, col) is item ``row * out_w + col``.
+    """
+    from matplotlib.patches import Rectangle
+
+    if ax is None:
+        ax = _new_axes_if_none(ax)
+        ax.set(xlim=(-0.5, shape[1] - 0.5), ylim=(shape[0] - 0.5, -0.5), aspect="equal")  # as imshow
+    stride = size if stride is None else stride
+    rows, cols = ((length - size) // stride + 1 for length in shape)
+    options = {"fill": False, "linewidth": 3, "clip_on": False, **kwargs}
+    boxes = []
+    for index in range(rows * cols):
+        top, left = (index // cols) * stride, (index % cols) * stride
+        corner = (left - 0.5 + WINDOW_INSET, top - 0.5 + WINDOW_INSET)
+        side = size - 2 * WINDOW_INSET
+        box = Rectangle(corner, side, side, edgecolor=colors[index % len(colors)], **options)
+        boxes.append(ax.add_patch(box))
+    return boxes
+
+
+def kernel_tensor(kernels, fig=None, **kwargs):
+    """Show a Conv2D weight tensor as F columns (one per filter) of C_in kernels (one per input channel).
+
+    Parameters
+    ----------
+    kernels : array_like, shape (kh, kw, C_in, F)
+        Keras Conv2D's kernel layout, e.g. ``layer.get_weights()[0]``.
+    fig : matplotlib.figure.Figure, optional
+        Figure to fill; a new one when None.
+    **kwargs
+        Passed to :func:`show_kernel` for every panel (e.g. ``fmt``). All panels
+        share one colour scale, so equal colours mean equal weights.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes, shape (C_in, F)
+    """
+    kernels = np.asarray(kernels)
+    if kernels.ndim != 4:
+        raise ValueError(f"kernels must have shape (kh, kw, C_in, F); got shape {kernels.shape}")
+    _, _, channels, num_filters = kernels.shape
+    if fig is None:
+        fig = plt.figure(figsize=(PANEL_INCHES * num_filters, 1.1 * PANEL_INCHES * channels))
+    axes = fig.subplots(channels, num_filters, squeeze=False)
+    limit = float(np.max(np.abs(kernels))) or 1.0
+    options = {"vmin": -limit, "vmax": limit,
+               "fmt": None if np.issubdtype(kernels.dtype, np.integer) else ".1f", **kwargs}
+    for channel in range(channels):
+        for index in range(num_filters):
+            show_kernel(kernels[:, :, channel, index], ax=axes[channel, index], **options)
+        axes[channel, 0].set_ylabel(f"channel {channel}")
+    for index in range(num_filters):
+        axes[0, index].set_title(f"filter {index}", fontsize=GRID_TITLE_SIZE)
+    return axes
+
+
+def as_jpeg(fig=None, quality=JPEG_QUALITY, dpi=JPEG_DPI):
+    """Return a figure as a JPEG for the notebook to show, and close it.
+
+    Photos compress far better as JPEG than as PNG; use it for figures of
+    photos (not for small annotated grids, whose sharp text JPEG blurs).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure, optional
+        Default: the current figure.
+    quality : int
+        JPEG quality, 1 to 95.
+    dpi : float
+        Resolution of the render.
+
+    Returns
+    -------
+    IPython.display.Image
+        Shown as the cell's output when it is the last expression.
+    """
+    import io
+
+    from IPython.display import Image  # only needed in a notebook
+
+    fig = plt.gcf() if fig is None else fig
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="jpeg", dpi=dpi, bbox_inches="tight", facecolor="white",
+                pil_kwargs={"quality": quality, "optimize": True})
+    plt.close(fig)
+    return Image(data=buffer.getvalue(), format="jpeg")

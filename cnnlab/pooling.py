@@ -67,3 +67,41 @@ def avg_pool2d(image, pool_size=2, stride=None, padding="valid"):
     ones = np.ones(height_width, np.float32)
     counts = _pooling_windows(ones, pool_size, stride, padding, 0, "avg_pool2d").sum(axis=(-2, -1))
     return _restore_layout(sums / counts, image.ndim)
+
+
+def changed_fraction(a, b):
+    """Return the share of inked positions where two same-shape maps differ, from 0.0 to 1.0.
+
+    A position counts when either map is non-zero there: the empty background of
+    a digit would otherwise make every map look unchanged.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise ValueError(f"changed_fraction: shapes differ, {a.shape} and {b.shape}")
+    ink = (a != 0) | (b != 0)
+    return float(((a != b) & ink).sum() / ink.sum()) if ink.any() else 0.0
+
+
+DOWNSAMPLE_METHODS = ("max", "average", "subsample")
+
+
+def downsample(image, method="max", times=1):
+    """Halve an (H, W) or (H, W, C) image `times` times in a row, each time with 2x2 windows and stride 2.
+
+    ``method`` is "max" (max pooling), "average" (average pooling) or
+    "subsample", which keeps the top-left pixel of each 2x2 block and drops the
+    other three (a 1x1 pool with stride 2): the control that shrinks a map as
+    much as pooling does, without taking a maximum. ``times=0`` returns the image.
+    """
+    if method not in DOWNSAMPLE_METHODS:
+        raise ValueError(f"downsample: method must be one of {DOWNSAMPLE_METHODS}, got {method!r}")
+    if not isinstance(times, (int, np.integer)) or isinstance(times, bool) or times < 0:
+        raise ValueError(f"downsample: times must be an integer >= 0, got {times!r}")
+    for _ in range(times):
+        if method == "max":
+            image = max_pool2d(image, 2)
+        elif method == "average":
+            image = avg_pool2d(image, 2)
+        else:
+            image = max_pool2d(image, pool_size=1, stride=2)
+    return np.asarray(image)

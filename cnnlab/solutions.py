@@ -118,7 +118,7 @@ smoothing, num_classes = 0.1, 10
 true_class_target = 1 * (1 - smoothing) + smoothing / num_classes
 """),
     "width_doubling_factor": ("weight_factor", """
-weight_factor = (3 * 3 * 128 * 128) / (3 * 3 * 64 * 64)  # input channels and filters both double
+weight_factor = (3 * 3 * 256 * 256) / (3 * 3 * 128 * 128)  # input channels and filters both double
 """),
     # 06_what_cnns_learn
     "feature_map_shape": ("block2_shape", """
@@ -126,11 +126,11 @@ side = 64 // 2  # block1's same convolution keeps 64; block1_pool halves it
 block2_shape = (side, side, 64)  # block2_conv keeps 32 (same padding) with 2 x 32 filters
 """),
     "first_layer_weights": ("block1_weights", """
-block1_weights = 3 * 3 * 3 * 32  # 32 filters of 3x3 on 3 colour channels; no bias before batch norm
+block1_weights = 3 * 3 * 24 * 64  # 64 filters of 3x3 on the 24 whitened channels; no bias before batch norm
 """),
     "receptive_field_size": ("field_width", """
 field_width, step = 1, 1
-for size, stride in [(3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1), (3, 1)]:  # block1_conv ... block3b_conv
+for size, stride in [(2, 1), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1)]:  # whiten ... block3_conv2
     field_width += (size - 1) * step  # a window of `size` positions, `step` pixels apart
     step *= stride
 """),

@@ -1,5 +1,7 @@
 """Look inside a trained CNN: first-layer filters, feature maps, top-activating patches, Grad-CAM.
 
+This module only looks inside models; loading the trained ones is ``cnnlab.recipes.load_trained``.
+
 Computations (NumPy arrays out) are kept apart from the ``plot_*`` helpers that
 draw them. Everything runs on Keras 3 with the TensorFlow or the JAX backend:
 sub-models are ``keras.Model`` objects built from the trained model's layers,
@@ -11,22 +13,19 @@ well defined.
 """
 
 import dataclasses
-import pathlib
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cnnlab import config, conv, data, models, plots, training
+from cnnlab import conv, plots
 from cnnlab.runtime import backend, keras
 
 layers = keras.layers
 ops = keras.ops
 
-CHECKPOINTS = {"mnist": "mnist_cnn", "cifar10": "cifar10_cnn"}  # names for config.checkpoint_path
 ACTIVATION_BATCH_SIZE = 256
 GRADIENT_BACKENDS = ("tensorflow", "jax")
 PANEL_INCHES = 1.4  # size of one panel in the layer-by-layer figure
-SGD_MOMENTUM = 0.9  # as in notebook 05
 CAM_PANEL_INCHES = 2.0  # Grad-CAM panels are wider: their titles name two classes
 
 # Layers that change no pixel positions at inference time: each output pixel
@@ -35,68 +34,6 @@ POINTWISE_LAYERS = (layers.Rescaling, layers.BatchNormalization, layers.Activati
                     layers.Dropout, layers.SpatialDropout2D, layers.RandomFlip, layers.RandomTranslation)
 CONV_LAYERS = (layers.Conv2D, layers.DepthwiseConv2D, layers.SeparableConv2D)
 POOL_LAYERS = (layers.MaxPooling2D, layers.AveragePooling2D)
-
-
-@dataclasses.dataclass(frozen=True)
-class Recipe:
-    """How to train a model for this notebook when no checkpoint exists: a short version of 04/05."""
-
-    builder: str
-    notebook: str
-    epochs: int
-    batch_size: int
-    optimizer: str
-    peak_learning_rate: float
-
-
-RECIPES = {
-    # One or two epochs of the notebooks' recipes: good enough to look at, minutes not quarter-hours.
-    "mnist": Recipe("mnist_fast", "04_mnist_cnn", epochs=1, batch_size=128, optimizer="adam",
-                    peak_learning_rate=0.01),
-    "cifar10": Recipe("cifar10_fast", "05_cifar10", epochs=2, batch_size=128, optimizer="sgd",
-                      peak_learning_rate=0.2),
-}
-
-
-# ------------------------------------------------------------------ models to look at
-
-
-def _train_briefly(name, recipe, seed):
-    """Build and train the recipe's model on data set ``name``; return the model and a summary."""
-    (images, labels), _ = data.load(name)
-    training.set_seed(seed)
-    model = models.build(recipe.builder)
-    steps = training.steps_per_epoch(len(images), recipe.batch_size) * training.capped_epochs(recipe.epochs)
-    schedule = training.one_cycle(recipe.peak_learning_rate, steps)
-    if recipe.optimizer == "adam":
-        optimizer = keras.optimizers.Adam(schedule)
-    else:
-        optimizer = keras.optimizers.SGD(schedule, momentum=SGD_MOMENTUM, nesterov=True)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    result = training.train(model, images, labels, epochs=recipe.epochs, batch_size=recipe.batch_size)
-    return model, result
-
-
-def load_or_train(name, checkpoint=None, seed=0):
-    """Load the model notebook 04 (``"mnist"``) or 05 (``"cifar10"``) saved, or else train it briefly.
-
-    Returns ``(model, origin)``: ``origin`` is one sentence saying which of the two happened.
-    Nothing is ever downloaded, and a briefly trained model is not saved, so it never
-    passes for the notebook's fully trained one.
-    """
-    if name not in RECIPES:
-        raise ValueError(f"no model recipe for data set {name!r}; choose one of {sorted(RECIPES)}")
-    recipe = RECIPES[name]
-    path = pathlib.Path(checkpoint or config.checkpoint_path(CHECKPOINTS[name]))
-    if path.is_file():
-        model = keras.models.load_model(path, compile=False)  # inference only: no optimizer needed
-        if model.name != recipe.builder:
-            raise ValueError(f"{path} holds a model named {model.name!r}, not {recipe.builder!r}: "
-                             f"re-run notebook {recipe.notebook} to save it again, or delete the file")
-        return model, f"loaded the model that notebook {recipe.notebook} saved in {path}"
-    model, result = _train_briefly(name, recipe, seed)
-    return model, (f"no checkpoint at {path}, so trained {recipe.builder} here: {result}. "
-                   f"Run notebook {recipe.notebook} first for the fully trained model.")
 
 
 def _check_chain(model):

@@ -1,15 +1,20 @@
 """Interactive widgets for notebooks 01 and 02: kernel playground, convolution stepper, output-size sliders.
 
 Each widget is a :class:`LiveFigure`: ipywidgets controls plus a Matplotlib figure
-that is redrawn whenever a control changes. Displaying one (the last line of a
-cell) shows two outputs: the controls, then the figure as a plain PNG that the
-controls update in place (through an IPython display handle). The figure is never
-inside a widget, which is the fallback rule:
+that is redrawn whenever a control changes. What displaying one (the last line of
+a cell) shows depends on who will look at it:
 
-- in a live Jupyter with ipywidgets, moving a control redraws the figure below it;
-- where widgets cannot run (nbval, GitHub's viewer, an HTML or PDF export, a saved
-  notebook reopened without its kernel) the stored PNG still shows the first state;
-- without ipywidgets installed, only the figure is shown (``controls`` is None).
+- in a live front-end that renders ipywidgets (JupyterLab, Notebook 7, Binder,
+  Colab, VS Code; see :func:`live_frontend`), two outputs: the controls, then the
+  figure as a plain PNG that the controls update in place (an IPython display
+  handle). The figure is never inside a widget;
+- anywhere else (nbval, ``scripts/run_notebooks.py``, whose stored outputs are
+  what GitHub's viewer and a notebook opened without its kernel show), one static
+  PNG and no widget output at all, so no reader meets "Error displaying widget"
+  or a raw ``VBox(...)`` line. The static view (:meth:`LiveFigure.draw_static`)
+  shows several states at once: what moving the controls would reveal.
+
+``CNNLAB_WIDGETS=live`` or ``CNNLAB_WIDGETS=static`` overrides the guess.
 
 The numbers come from plain functions that the tests check directly:
 :func:`convolution_step`, :func:`output_size_formula`, :func:`window_starts`,
@@ -18,6 +23,8 @@ The numbers come from plain functions that the tests check directly:
 
 import dataclasses
 import io
+import os
+import sys
 
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -31,6 +38,7 @@ try:
 except ImportError:  # the figures still work; only the controls are missing
     ipywidgets = None
 
+WIDGETS_ENV = "CNNLAB_WIDGETS"  # "live" or "static": overrides live_frontend()'s guess
 PLAYGROUND_IMAGE = "shapes"  # data.sample_image name
 PLAYGROUND_KERNEL = "sobel_x"
 KERNEL_SIDE = 3  # the playground edits a 3x3 kernel
@@ -46,6 +54,11 @@ PNG_DPI = 100
 ENTRY_WIDTH = "6em"
 PRESET_WIDTH = "30em"
 SLIDER_STYLE = {"description_width": "8em"}
+STATIC_DPI = 72  # the static views have many panels: a lower resolution keeps the notebooks small
+ZERO_SUM = 1e-6  # a kernel whose weights sum to less than this finds edges: its response is signed
+STATIC_NOTE = "static view: run the notebook for the live controls"
+# (input size, kernel size, padding, stride) the explorer's static view draws side by side.
+EXPLORER_STATIC_CASES = ((5, 3, "valid", 1), (5, 3, "same", 1), (5, 3, "same", 2), (5, 4, "same", 1))
 
 
 # ------------------------------------------------------------------- pure computation
@@ -121,6 +134,27 @@ def matching_preset(kernel):
     return None
 
 
+def live_frontend():
+    """Guess whether this kernel's outputs go to a front-end that renders ipywidgets.
+
+    True in a kernel started by Jupyter Server for a notebook (JupyterLab, Notebook 7,
+    Binder: it sets ``JPY_SESSION_NAME``), in Colab and in VS Code; False without
+    ipywidgets or IPython, and under nbval or nbclient, whose stored outputs are
+    read without a kernel. The environment variable ``CNNLAB_WIDGETS`` ("live" or
+    "static") overrides the guess.
+    """
+    setting = os.environ.get(WIDGETS_ENV, "").strip().lower()
+    if setting in ("live", "static"):
+        return setting == "live"
+    if ipywidgets is None or "IPython" not in sys.modules:
+        return False
+    shell = sys.modules["IPython"].get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:  # a terminal IPython cannot show widgets
+        return False
+    return ("JPY_SESSION_NAME" in os.environ or "google.colab" in sys.modules
+            or "VSCODE_PID" in os.environ)
+
+
 # ------------------------------------------------------------------- widgets
 
 
@@ -175,6 +209,10 @@ class LiveFigure:
         """Return one line describing the current state: the figure output's text form."""
         raise NotImplementedError
 
+    def draw_static(self, figure):
+        """Draw the view shown where the controls cannot run into figure; return its one-line text."""
+        raise NotImplementedError
+
     def refresh(self):
         """Redraw the figure, and update the notebook output showing it, if any."""
         self.figure.clear()
@@ -182,23 +220,34 @@ class LiveFigure:
         if self._handle is not None:
             self._handle.update(self.picture())
 
-    def png(self):
-        """Return the figure as PNG bytes (the same bytes for the same state: no timestamp or version)."""
+    def png(self, figure=None, dpi=PNG_DPI):
+        """Return a figure (default: the live one) as PNG bytes, the same bytes for the same drawing."""
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches="tight",
-                            facecolor="white", metadata={"Software": None})
+        (self.figure if figure is None else figure).savefig(
+            buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white",
+            metadata={"Software": None})  # no version string: stored outputs change only with the drawing
         return buffer.getvalue()
 
     def picture(self):
         """Return the figure as a Picture: PNG plus describe() as text."""
         return Picture(self.png(), self.describe())
 
+    def static_picture(self):
+        """Return the static view (see draw_static) as a Picture."""
+        figure = Figure(figsize=self.static_figsize, layout="constrained")
+        text = self.draw_static(figure)
+        return Picture(self.png(figure, dpi=STATIC_DPI), text)
+
+    static_figsize = (12.0, 4.0)
+
     def _ipython_display_(self):
-        """Show the controls (when there are any), then the figure as an output the controls update."""
+        """Live front-end: the controls, then the figure they update. Elsewhere: the static view only."""
         from IPython.display import display  # only ever called by IPython
 
-        if self.controls is not None:
-            display(self.controls)
+        if self.controls is None or not live_frontend():
+            display(self.static_picture())
+            return
+        display(self.controls)
         self._handle = display(self.picture(), display_id=True)
 
 
@@ -255,17 +304,31 @@ class KernelPlayground(LiveFigure):
 
     def draw(self):
         self.response = filters.apply_kernel(self.image, self.kernel)
-        low, high = filters.symmetric_limits(self.response)
+        high = filters.symmetric_limits(self.response)[1]
         axes = self.figure.subplots(1, 3)
         plots.show_image(self.image, ax=axes[0], title="input")
         plots.show_kernel(self.kernel, ax=axes[1], fmt=".3g")
         axes[1].set_title("kernel")
-        plots.show_image(self.response, ax=axes[2], title="response (red +, blue -)",
-                         cmap=plots.DIVERGING_CMAP, vmin=low, vmax=high)
+        plots.show_signed(self.response, ax=axes[2], title="response (red +, blue -)", limit=high)
         self.figure.suptitle(self._title())
 
     def describe(self):
         return f"kernel playground: {self._title()}"
+
+    static_figsize = (12.0, 6.5)
+
+    def draw_static(self, figure):
+        """Every preset's response: edge kernels (weights sum to 0) on red/blue, the others as photos."""
+        axes = figure.subplots(2, 4).ravel()
+        for ax, (name, kernel) in zip(axes, filters.KERNELS.items()):
+            response = filters.apply_kernel(self.image, kernel)
+            if abs(float(kernel.sum())) < ZERO_SUM:
+                plots.show_signed(response, ax=ax, title=name, limit=filters.symmetric_limits(response)[1])
+            else:  # a new photo, stored as a photo would be
+                plots.show_image(filters.to_uint8(response), ax=ax, title=f"{name} (0..255)")
+        figure.suptitle("The playground's presets on this image. Edge kernels: red +, blue -, white 0; "
+                        "the others make photos, grey 0..255")
+        return f"kernel playground, {STATIC_NOTE}: the response of each of the {len(filters.KERNELS)} presets"
 
 
 class ConvolutionStepper(LiveFigure):
@@ -316,6 +379,21 @@ class ConvolutionStepper(LiveFigure):
     def describe(self):
         return f"output[{self.step.row}, {self.step.column}]: {self.step.equation}"
 
+    static_figsize = (9.0, 9.0)
+
+    def draw_static(self, figure):
+        """The window at every position, in reading order, titled with the value it produces."""
+        kernel_height, kernel_width = self.kernel.shape
+        output = conv.corr2d(self.image, self.kernel)
+        axes = figure.subplots(*output.shape, squeeze=False)
+        for row, col, _ in conv.sliding_windows(self.image, self.kernel.shape):
+            ax = axes[row, col]
+            plots.annotate_pixels(self.image, ax=ax)
+            _outline(ax, row, col, kernel_height, kernel_width)
+            ax.set_title(f"output[{row}, {col}] = {_number(output[row, col])}", fontsize="medium")
+        figure.suptitle("The window at each of the output's positions")
+        return f"convolution stepper, {STATIC_NOTE}: all {output.size} window positions"
+
 
 class OutputShapeExplorer(LiveFigure):
     """Sliders for input size, kernel size, stride and padding; shows the output size and the windows."""
@@ -360,30 +438,54 @@ class OutputShapeExplorer(LiveFigure):
             return f"no output: {error}"
 
     def draw(self):
-        try:
-            before, after = conv.padding_amounts(self.input_size, self.kernel_size, self.padding, self.stride)
-            starts = window_starts(self.input_size, self.kernel_size, self.padding, self.stride)
-        except ValueError:  # the kernel does not fit: draw the input alone, describe() says why
-            before, after, starts = 0, 0, []
-        low, high = -before, self.input_size + after  # padded extent, in input pixel indices
-        cells = np.zeros((high - low, high - low))
-        cells[before:before + self.input_size, before:before + self.input_size] = 1
         ax = self.figure.subplots()
-        ax.imshow(cells, cmap=ListedColormap([PADDING_COLOR, INPUT_COLOR]), vmin=0, vmax=1,
-                  extent=(low - 0.5, high - 0.5, high - 0.5, low - 0.5))
-        ticks = np.arange(low, high + 1) - 0.5
-        ax.set_xticks(ticks, minor=True)
-        ax.set_yticks(ticks, minor=True)
-        ax.grid(which="minor", color=GRID_COLOR)
-        ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-        if starts:
-            centres = np.array(starts) + (self.kernel_size - 1) / 2
-            xs, ys = np.meshgrid(centres, centres)
-            ax.plot(xs.ravel(), ys.ravel(), "o", color=HIGHLIGHT_COLOR)
-            _outline(ax, starts[0], starts[0], self.kernel_size, self.kernel_size)
-            ax.set_xlabel(f"dots: the {len(starts)}x{len(starts)} window centres; box: the first window; "
+        count = _draw_windows(ax, self.input_size, self.kernel_size, self.padding, self.stride)
+        if count:
+            ax.set_xlabel(f"dots: the {count}x{count} window centres; box: the first window; "
                           "grey: zero padding", fontsize="small")
         ax.set_title(self.describe(), fontsize="medium", wrap=True)
+
+    static_figsize = (14.0, 4.5)
+
+    def draw_static(self, figure):
+        """A few settings side by side, among them same padding with an even kernel (the odd zero row)."""
+        axes = figure.subplots(1, len(EXPLORER_STATIC_CASES))
+        for ax, (input_size, kernel_size, padding, stride) in zip(axes, EXPLORER_STATIC_CASES):
+            _draw_windows(ax, input_size, kernel_size, padding, stride)
+            before, after = conv.padding_amounts(input_size, kernel_size, padding, stride)
+            size = conv.output_size(input_size, kernel_size, padding, stride)
+            ax.set_title(f"n={input_size} k={kernel_size} {padding} s={stride}\n"
+                         f"output {size}, zeros {before} before / {after} after", fontsize="medium")
+        figure.suptitle("Dots: window centres (one per output pixel); box: first window; grey: zero padding")
+        return f"output-size explorer, {STATIC_NOTE}: {len(EXPLORER_STATIC_CASES)} settings side by side"
+
+
+def _draw_windows(ax, input_size, kernel_size, padding, stride):
+    """Draw the input (white), its zero padding (grey), the first window and every window centre.
+
+    Returns the number of window positions along one axis (0 when the kernel does not fit).
+    """
+    try:
+        before, after = conv.padding_amounts(input_size, kernel_size, padding, stride)
+        starts = window_starts(input_size, kernel_size, padding, stride)
+    except ValueError:  # the kernel does not fit: draw the input alone
+        before, after, starts = 0, 0, []
+    low, high = -before, input_size + after  # padded extent, in input pixel indices
+    cells = np.zeros((high - low, high - low))
+    cells[before:before + input_size, before:before + input_size] = 1
+    ax.imshow(cells, cmap=ListedColormap([PADDING_COLOR, INPUT_COLOR]), vmin=0, vmax=1,
+              extent=(low - 0.5, high - 0.5, high - 0.5, low - 0.5))
+    ticks = np.arange(low, high + 1) - 0.5
+    ax.set_xticks(ticks, minor=True)
+    ax.set_yticks(ticks, minor=True)
+    ax.grid(which="minor", color=GRID_COLOR)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    if starts:
+        centres = np.array(starts) + (kernel_size - 1) / 2
+        xs, ys = np.meshgrid(centres, centres)
+        ax.plot(xs.ravel(), ys.ravel(), "o", color=HIGHLIGHT_COLOR)
+        _outline(ax, starts[0], starts[0], kernel_size, kernel_size)
+    return len(starts)
 
 
 # ------------------------------------------------------------------- entry points

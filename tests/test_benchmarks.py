@@ -13,8 +13,10 @@ from cnnlab import config, data
 from cnnlab.runtime import keras
 
 NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
-MNIST_KEYS = {"accuracy", "seconds_to_target", "target", "reference_accuracy",
-              "reference_seconds_to_target", "ratio"}
+SECTION_KEYS = {"accuracy", "train_seconds", "reference_seconds", "budget_ratio", "classics", "ratio",
+                "gflops", "peak_gflops"}
+CLASSIC_KEYS = {"best_accuracy", "seconds_to_best", "cnnlab_seconds_to_it", "cnnlab_epochs", "cnnlab_accuracy",
+                "ratio"}
 
 
 def records(*pairs):
@@ -22,8 +24,9 @@ def records(*pairs):
     return [run.EpochRecord(seconds, accuracy, 1.0) for seconds, accuracy in pairs]
 
 
-def result(name, side, pairs, final_accuracy):
-    return run.ModelResult(name, side, f"{side}_model", records(*pairs), final_accuracy, train_images=1000)
+def result(name, pairs, final_accuracy=None):
+    final = pairs[-1][1] if final_accuracy is None else final_accuracy
+    return run.ModelResult(name, records(*pairs), final, images_per_epoch=1000)
 
 
 # --- seconds to target and ratios ------------------------------------------------------------
@@ -60,48 +63,58 @@ def test_ratio_passes_none_through_and_rejects_zero_time():
 
 
 def test_model_result_counts_images_per_training_second_only():
-    model = result("mnist", "cnnlab", [(10.0, 0.9), (20.0, 0.95)], 0.95)
+    model = result("cnnlab", [(10.0, 0.9), (20.0, 0.95)])
     assert model.training_seconds == 20.0
     assert model.evaluation_seconds == 2.0
     assert model.images_per_second == pytest.approx(2 * 1000 / 20.0)
+    assert model.best_accuracy == 0.95 and model.seconds_to(0.95) == 20.0
+
+
+def test_epochs_within_fits_whole_epochs_in_the_budget():
+    assert run.epochs_within(100.0, 30.0, most=8) == 3
+    assert run.epochs_within(10.0, 30.0, most=8) == 1  # at least one epoch, even if it overruns
+    assert run.epochs_within(1000.0, 30.0, most=8) == 8
+    with pytest.raises(ValueError, match="cannot take"):
+        run.epochs_within(10.0, 0.0, most=8)
 
 
 # --- the JSON summary ----------------------------------------------------------------------
 
-def fake_results():
-    return {
-        "mnist": {"reference": result("mnist", "reference", [(30, 0.985), (60, 0.990), (90, 0.9925)], 0.9925),
-                  "cnnlab": result("mnist", "cnnlab", [(10, 0.991), (20, 0.994)], 0.9941)},
-        "cifar10": {"reference": result("cifar10", "reference", [(50, 0.44)], 0.44),
-                    "cnnlab": result("cifar10", "cnnlab", [(30, 0.70), (60, 0.85), (90, 0.88)], 0.881)},
-    }
+def fake_section():
+    classics = {"seed": result("seed", [(30, 0.60), (60, 0.64), (90, 0.63)]),
+                "tutorial": result("tutorial", [(20, 0.65), (40, 0.70)])}
+    full = result("recipe", [(100, 0.80), (200, 0.90)])
+    one_epoch = result("recipe 1", [(25, 0.72)])
+    return classics, full, {"seed": one_epoch, "tutorial": one_epoch}
 
 
-def test_summary_has_the_issue_schema_and_values():
-    summary = json.loads(json.dumps(run.build_summary(fake_results(), wrapper_overhead=0.021)))
-    assert set(summary) == {"mnist", "cifar10", "wrapper_overhead"}
-    assert set(summary["mnist"]) == MNIST_KEYS
-    assert set(summary["cifar10"]) == MNIST_KEYS | {"seconds_to_80", "seconds_to_90"}
-    assert summary["mnist"] == {"accuracy": 0.9941, "seconds_to_target": 20, "target": 0.992,
-                                "reference_accuracy": 0.9925, "reference_seconds_to_target": 90,
-                                "ratio": round(20 / 90, 3)}
-    cifar = summary["cifar10"]
-    assert cifar["target"] == 0.6 and cifar["seconds_to_target"] == 30
-    # The reference never got there, so its time and the ratio are null.
-    assert cifar["reference_seconds_to_target"] is None and cifar["ratio"] is None
-    assert cifar["seconds_to_80"] == 60 and cifar["seconds_to_90"] is None
-    assert summary["wrapper_overhead"] == 0.021
+def test_section_summary_has_the_issue_schema_and_values():
+    classics, full, short = fake_section()
+    summary = run.section_summary(classics, full, short, flops_per_image=1e8, peak_gflops=200.0)
+    assert set(summary) == SECTION_KEYS and set(summary["classics"]["seed"]) == CLASSIC_KEYS
+    assert summary["accuracy"] == 0.90 and summary["train_seconds"] == 200.0
+    assert summary["reference_seconds"] == 90.0  # the first classic is the reference, all its epochs
+    assert summary["budget_ratio"] == pytest.approx(200 / 90, abs=1e-3)
+    seed = summary["classics"]["seed"]
+    assert (seed["best_accuracy"], seed["seconds_to_best"], seed["cnnlab_seconds_to_it"]) == (0.64, 60.0, 25.0)
+    assert seed["ratio"] == pytest.approx(25 / 60, abs=1e-3) and seed["cnnlab_epochs"] == 1
+    assert summary["classics"]["tutorial"]["ratio"] == pytest.approx(25 / 40, abs=1e-3)
+    assert summary["ratio"] == summary["classics"]["tutorial"]["ratio"]  # the largest
+    assert summary["gflops"] == pytest.approx(3 * 1e8 * 2000 / 200 / 1e9)
+    json.dumps(summary)  # plain JSON types only
 
 
-def test_summary_leaves_out_what_was_not_run():
-    only_mnist = {"mnist": fake_results()["mnist"]}
-    assert set(run.build_summary(only_mnist)) == {"mnist"}
-    assert run.build_summary({}, wrapper_overhead=0.01) == {"wrapper_overhead": 0.01}
+def test_section_ratio_is_null_when_cnnlab_never_reaches_a_classic():
+    classics, full, short = fake_section()
+    short["tutorial"] = result("recipe 1", [(25, 0.69)])
+    summary = run.section_summary(classics, full, short, 1e8, 200.0)
+    assert summary["classics"]["tutorial"]["cnnlab_seconds_to_it"] is None
+    assert summary["classics"]["tutorial"]["ratio"] is None and summary["ratio"] is None
 
 
-def test_summary_rejects_an_unknown_benchmark():
-    with pytest.raises(ValueError, match="'svhn'"):
-        run.build_summary({"svhn": fake_results()["mnist"]})
+def test_section_summary_needs_a_reference():
+    with pytest.raises(ValueError, match="reference"):
+        run.section_summary({}, *fake_section()[1:], 1e8, 200.0)
 
 
 # --- the epoch clock -------------------------------------------------------------------------
@@ -144,51 +157,24 @@ def test_clock_pauses_training_time_while_the_test_set_is_scored():
     assert seconds[-1] + sum(record.evaluation_seconds for record in callback.records) <= elapsed
 
 
-# --- recipes ---------------------------------------------------------------------------------
+# --- the classics ---------------------------------------------------------------------------
 
-def test_reference_recipes_are_the_seeds():
-    # Parameter counts from the seeds' model.summary() (NOTES.md); batch sizes and epochs from issue 5.
-    assert run.REFERENCE_MNIST.builder().count_params() == 93_322
-    assert run.REFERENCE_CIFAR10.builder().count_params() == 528_054
-    assert (run.REFERENCE_MNIST.batch_size, run.REFERENCE_MNIST.epochs) == (64, 5)
-    assert run.REFERENCE_CIFAR10.batch_size == 32
-    for recipe in (run.REFERENCE_MNIST, run.REFERENCE_CIFAR10):
-        assert recipe.side == "reference" and recipe.optimizer(100) == "rmsprop"
-        assert recipe.one_hot and recipe.loss == "categorical_crossentropy"
-
-
-def notebook_code(name):
-    path = NOTEBOOK_DIR / f"{name}.ipynb"
-    if not path.is_file():
-        pytest.skip(f"{path} not present")
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+def test_classics_are_the_tutorials_models():
+    # Parameter counts from the sources' model.summary() (NOTES.md; the TensorFlow tutorial; keras.io).
+    counts = {"seed_cifar10_cnn": 528_054, "tf_tutorial_cnn": 122_570, "dlwp_cnn": 93_322,
+              "keras_io_mnist_convnet": 34_826}
+    settings = {"seed_cifar10_cnn": ("rmsprop", 32, 10), "tf_tutorial_cnn": ("adam", 32, 10),
+                "dlwp_cnn": ("rmsprop", 64, 5), "keras_io_mnist_convnet": ("adam", 128, 15)}
+    for name, classics in run.CLASSICS.items():
+        for classic in classics:
+            assert classic.builder().count_params() == counts[classic.key]
+            assert (classic.optimizer, classic.batch_size, classic.epochs) == settings[classic.key]
+    assert [c.key for c in run.CLASSICS["cifar10"]][0] == "seed_cifar10_cnn"  # the reference comes first
+    assert [c.key for c in run.CLASSICS["mnist"]][0] == "dlwp_cnn"
 
 
-def assigned(code, name):
-    match = re.search(rf"^{name} = ([0-9.]+)\s*$", code, re.MULTILINE)
-    assert match, f"no line '{name} = <number>' in the notebook"
-    return float(match.group(1))
-
-
-def test_cnnlab_recipes_match_the_notebooks():
-    mnist = notebook_code("04_mnist_cnn")
-    assert "models.mnist_fast()" in mnist and "keras.optimizers.Adam(training.one_cycle(" in mnist
-    assert assigned(mnist, "batch_size") == run.CNNLAB_MNIST.batch_size
-    assert assigned(mnist, "cnn_epochs") == run.CNNLAB_MNIST.epochs
-    assert assigned(mnist, "peak_learning_rate") == run.MNIST_PEAK_LEARNING_RATE
-    cifar = notebook_code("05_cifar10")
-    assert "models.cifar10_fast()" in cifar and "nesterov=True" in cifar
-    assert assigned(cifar, "batch_size") == run.CNNLAB_CIFAR10.batch_size
-    assert assigned(cifar, "epochs") == run.CNNLAB_CIFAR10.epochs
-    assert assigned(cifar, "peak_learning_rate") == run.CIFAR10_PEAK_LEARNING_RATE
-    assert assigned(cifar, "label_smoothing") == run.CIFAR10_LABEL_SMOOTHING
-    assert assigned(cifar, "baseline_batch_size") == run.REFERENCE_CIFAR10.batch_size
-
-
-def test_warm_up_covers_a_full_batch_and_the_last_partial_one():
-    assert run.warm_up_length(54_000, 128) == 128 + 112
-    assert run.warm_up_length(1_280, 128) == 128
+def test_matmul_peak_is_a_positive_rate():
+    assert run.matmul_peak_gflops(size=64, repeats=2) > 0
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -218,16 +204,24 @@ def test_smoke_run_prints_a_warning_and_the_json_last(tmp_path, monkeypatch, cap
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(400, 28, 28, 1), dtype=np.uint8)
     labels = rng.integers(0, 10, size=400).astype(np.uint8)
-    splits = ((images, labels), (images[:100], labels[:100]))
-    fake = dataclasses.replace(run.BENCHMARKS["mnist"], load=lambda: splits)
-    monkeypatch.setitem(run.BENCHMARKS, "mnist", fake)
+    monkeypatch.setitem(run.LOADERS, "mnist", lambda: ((images, labels), (images[:100], labels[:100])))
     monkeypatch.setattr(run, "SMOKE_TRAIN_IMAGES", 300)
     monkeypatch.setattr(run, "SMOKE_TEST_IMAGES", 50)
+    monkeypatch.setattr(run, "MATMUL_SIZE", 64)
 
-    assert run.main(["--data-dir", str(tmp_path), "--only", "mnist", "--only", "overhead", "--smoke"]) == 0
+    assert run.main(["--data-dir", str(tmp_path), "--only", "mnist", "--smoke"]) == 0
     output = capsys.readouterr().out
     assert run.SMOKE_BANNER in output and "keras:" in output and "cpu:" in output
     summary = json.loads(output.strip().splitlines()[-1])
-    assert set(summary) == {"mnist", "wrapper_overhead"} and set(summary["mnist"]) == MNIST_KEYS
+    assert set(summary) == {"mnist"} and set(summary["mnist"]) == SECTION_KEYS | {"precision", "peak_gflops_bfloat16"}
+    assert set(summary["mnist"]["classics"]) == {"dlwp_cnn", "keras_io_mnist_convnet"}
     assert 0 <= summary["mnist"]["accuracy"] <= 1
-    assert "mnist reference dlwp_cnn epoch 1:" in output and "mnist cnnlab mnist_fast epoch 1:" in output
+    assert "dlwp_cnn (seed 003" in output and "cnnlab mnist recipe epoch 1:" in output
+
+
+def test_save_results_merges_sections_and_leaves_no_partial_file(tmp_path):
+    path = tmp_path / "benchmark.json"
+    run.save_results({"mnist": {"accuracy": 0.99}}, path)
+    run.save_results({"cifar10": {"accuracy": 0.9}, "mnist": {"accuracy": 0.995}}, path)
+    assert json.loads(path.read_text()) == {"mnist": {"accuracy": 0.995}, "cifar10": {"accuracy": 0.9}}
+    assert [item.name for item in tmp_path.iterdir()] == ["benchmark.json"]

@@ -35,6 +35,7 @@ RUNTIME = BINDER / "runtime.txt"
 BINDER_OMITS = {
     "playwright": "drives the browser in tests/test_browser.py",
     "check-jsonschema": "validates the GitHub workflow in tests/test_workflow.py",
+    "hypothesis": "generates learner answers for the property tests in tests/test_check.py",
 }
 BINDER_ENV_VARIABLE = "CNNLAB_TEST_BINDER_ENV"
 DATA_COMMAND = ("python", "-m", "cnnlab.data", "download")

@@ -2,17 +2,26 @@
 (without the solution in it), placeholders report "not attempted", and the expected answers agree with
 Keras, OpenCV and NumPy. The notebook tests read the exercise cells of notebooks/*.ipynb."""
 
+import collections.abc
 import contextlib
+import decimal
 import io
 import re
+import signal
+import sys
+import threading
+import time
 
 import cv2
 import keras
 import nbformat
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
 
-from cnnlab import check, data, filters, models, pooling, solutions, training, visualize
+from cnnlab import check, data, filters, models, pooling, recipes, solutions, training, visualize
 from scripts import make_solutions
 
 EXERCISES = sorted(check.QUESTIONS)
@@ -214,14 +223,14 @@ MISTAKES = [
     ("feature_map_shape", (32, 32, 32), "block1's width"),
     ("feature_map_shape", (None, 32, 32, 64), "batch axis"),
     ("feature_map_shape", 32, "expected a tuple"),
-    ("first_layer_weights", 896, "no bias"),
-    ("first_layer_weights", 288, "one channel"),
-    ("first_layer_weights", 27, "one filter"),
-    ("first_layer_weights", 128, "block1_bn"),
-    ("receptive_field_size", 13, "doubles the step"),
-    ("receptive_field_size", 22, "block3a_conv"),
-    ("receptive_field_size", 34, "block3_pool"),
-    ("receptive_field_size", 32, "whole photo"),
+    ("first_layer_weights", 13_888, "no bias"),
+    ("first_layer_weights", 1_728, "3 colours"),
+    ("first_layer_weights", 216, "one filter"),
+    ("first_layer_weights", 256, "batch-norm layer"),
+    ("receptive_field_size", 17, "doubles the step"),
+    ("receptive_field_size", 35, "block3_pool"),
+    ("receptive_field_size", 50, "whitening layer counts"),
+    ("receptive_field_size", 32, "larger than the photo"),
 ]
 
 
@@ -319,20 +328,19 @@ REFERENCES = {
     "global_pool_size": lambda: keras_output_shape(keras.layers.GlobalMaxPooling2D(), (5, 5, 64))[0],
     "lenet_dense_input": lambda: dense_input_size(models.lenet_cnn()),
     "lenet_params": lambda: models.lenet_cnn().count_params(),
-    "batchnorm_conv_params": lambda: models.mnist_fast(width=48).get_layer("block2_conv").count_params(),
+    "batchnorm_conv_params": lambda: recipes.mnist_model(width=48).get_layer("block2_conv").count_params(),
     "validation_size": lambda: len(training.split_validation(np.zeros((60_000, 1), np.uint8),
                                                              np.zeros(60_000, np.uint8), fraction=0.2)[0][0]),
     "onehot_loss": lambda: keras.losses.get("categorical_crossentropy").__name__,
     "seed_dense_params": lambda: models.seed_cifar10_cnn(input_shape=(64, 64, 3)).get_layer("dense1").count_params(),
     "batch_megabytes": lambda: np.zeros((128, 32, 32, 3), np.float32).nbytes / 1e6,
     "smoothed_target": smoothing_target_from_keras,
-    "width_doubling_factor": lambda: (models.cifar10_fast(width=64).get_layer("block2b_conv").count_params()
-                                      / models.cifar10_fast(width=32).get_layer("block2b_conv").count_params()),
-    "feature_map_shape": lambda: tuple(models.mnist_fast(input_shape=(64, 64, 1), width=check.MNIST_FAST_WIDTH)
+    "width_doubling_factor": lambda: (recipes.cifar10_model(widths=(128, 256, 256)).get_layer("block2_conv2")
+                                      .count_params() / recipes.cifar10_model().get_layer("block2_conv2").count_params()),
+    "feature_map_shape": lambda: tuple(recipes.mnist_model(input_shape=(64, 64, 1), width=check.MNIST_WIDTH)
                                        .get_layer("block2_relu").output.shape[1:]),
-    "first_layer_weights": lambda: models.cifar10_fast(width=check.CIFAR_FAST_WIDTH)
-                                   .get_layer("block1_conv").count_params(),
-    "receptive_field_size": lambda: visualize.receptive_field(models.cifar10_fast(), "block3b_conv").size,
+    "first_layer_weights": lambda: recipes.cifar10_model().get_layer("block1_conv1").count_params(),
+    "receptive_field_size": lambda: visualize.receptive_field(recipes.cifar10_model(), "block3_conv2").size,
 }
 
 
@@ -342,18 +350,20 @@ def test_reference_answer_passes_the_check(exercise):
 
 
 def test_cifar_layer_table_matches_the_model():
-    model = models.cifar10_fast()
+    model = recipes.cifar10_model()
     table = []
-    for layer in model.layers[:[layer.name for layer in model.layers].index("block3b_conv") + 1]:
+    for layer in model.layers[:[layer.name for layer in model.layers].index("block3_conv2") + 1]:
         size = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
         if size:
             table.append((layer.name, size[0], layer.strides[0]))
-    assert tuple(table) == check.CIFAR_FAST_LAYERS
+    assert tuple(table) == check.CIFAR_LAYERS
 
 
 def test_notebook_models_use_the_widths_the_checks_assume():
-    assert models.mnist_fast().get_layer("block1_conv").filters == check.MNIST_FAST_WIDTH
-    assert models.cifar10_fast().get_layer("block1_conv").filters == check.CIFAR_FAST_WIDTH
+    assert recipes.mnist_model().get_layer("block1_conv").filters == check.MNIST_WIDTH
+    cifar = recipes.cifar10_model()
+    assert cifar.get_layer("whiten").filters == check.CIFAR_WHITENING_CHANNELS
+    assert cifar.get_layer("block1_conv1").filters == check.CIFAR_BLOCK1_WIDTH
 
 
 def test_solution_kernels_do_what_the_exercises_ask_on_the_sample_image():
@@ -422,3 +432,263 @@ def test_make_solutions_fills_in_every_exercise(tmp_path):
                 assert run_cell(cell.source).startswith("Correct! "), (path.name, call)
                 solved.append(call[0])
     assert sorted(solved) == EXERCISES
+
+
+# Answers no one thought of: the checks never raise and always print one verdict line.
+
+PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None)
+
+
+def assert_one_verdict(result, printed):
+    """The promise of every check: one line with one of the three verdicts, never the safety net's."""
+    assert isinstance(result, check.Result)
+    assert printed == str(result) + "\n" and printed.count("\n") == 1
+    assert printed.startswith(tuple(check.PREFIXES.values()))
+    assert check.UNCHECKABLE not in result.message.lower(), result.message
+
+
+def fails(*args):
+    raise RuntimeError("a learner's object that refuses")
+
+
+class Hostile:
+    """A learner's object whose every conversion raises: repr, str, len, iteration, numbers, arrays."""
+
+    __repr__ = __str__ = __len__ = __iter__ = __float__ = __int__ = __index__ = __array__ = fails
+    __getitem__ = __bool__ = __complex__ = fails
+
+    def __getattr__(self, name):
+        raise RuntimeError(f"no {name}")
+
+
+class UnprintableError(Exception):
+    def __str__(self):
+        raise RuntimeError("no message")
+
+
+def exits(image):
+    sys.exit()
+
+
+def exits_with_code(image):
+    sys.exit(3)
+
+
+def raises_unprintable(image):
+    raise UnprintableError
+
+
+def raises_multiline(image):
+    raise ValueError("line one\nline two\n" + "x" * 500)
+
+
+def returning(value):
+    """A learner's my_max_pool that returns ``value`` whatever the image."""
+    return lambda image: value
+
+
+# Built by st.builds or .map: Hypothesis shows the values of sampled_from, and these have no repr.
+huge_integers = st.tuples(st.sampled_from([64, 400, 5000]), st.sampled_from([1, -1])).map(
+    lambda power_and_sign: power_and_sign[1] * 10 ** power_and_sign[0])
+ODD_OBJECTS = [object(), print, len, type, Ellipsis, NotImplemented, range(3), iter([1, 2]),
+               (value for value in (12, 13)), decimal.Decimal("sNaN"), decimal.Decimal("1e999999"),
+               keras.ops.convert_to_tensor(12), keras.ops.zeros((4, 3)),
+               keras.ops.convert_to_tensor([12, 13]),
+               keras.Input((32, 32, 64)), np.array(12), np.array([None, 1, "a"], dtype=object),
+               np.datetime64("2024-01-01"), np.zeros((0, 3)), np.zeros((4, 3))]
+LEARNER_FUNCTIONS = [exits, exits_with_code, raises_unprintable, raises_multiline, raises,
+                     lambda image: image, lambda image: image.T, lambda image: image.astype(complex),
+                     lambda image: image[::2, ::2] * 1j, lambda image: Hostile(),
+                     lambda image: pool_loops(image) * np.nan, lambda image: pool_loops(image).astype(bool),
+                     lambda image: pooling.max_pool2d(image, 2)[::-1]]
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), huge_integers, st.builds(Hostile), st.floats(),
+    st.complex_numbers(), st.fractions(), st.decimals(), st.text(max_size=8), st.binary(max_size=8),
+    st.sampled_from(ODD_OBJECTS), st.sampled_from(LEARNER_FUNCTIONS),
+    npst.scalar_dtypes().flatmap(npst.from_dtype))  # NumPy scalars of every kind
+arrays = npst.arrays(npst.scalar_dtypes(), npst.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5))
+answers = st.recursive(
+    scalars | arrays,
+    lambda children: st.one_of(
+        st.lists(children, max_size=5), st.lists(children, min_size=2, max_size=4).map(tuple),
+        st.dictionaries(st.integers(0, 4), children, max_size=4),
+        st.sets(st.integers() | st.floats(allow_nan=False), max_size=4),
+        st.frozensets(st.integers(0, 30), min_size=2, max_size=4), st.builds(returning, children)),
+    max_leaves=8)
+
+
+def unordered_or_complex(answer):
+    """Answers that must never pass: sets and dicts (no order) and complex numbers (not real)."""
+    if isinstance(answer, (collections.abc.Set, collections.abc.Mapping, complex, np.complexfloating)):
+        return True
+    return isinstance(answer, np.ndarray) and np.iscomplexobj(answer)
+
+
+@PROPERTY_SETTINGS
+@given(exercise=st.sampled_from(EXERCISES), answer=answers)
+def test_any_answer_gets_one_verdict_and_never_raises(exercise, answer):
+    result, printed = run_check(exercise, answer)
+    assert_one_verdict(result, printed)
+    if unordered_or_complex(answer):
+        assert not result
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@given(function=st.one_of(st.sampled_from(LEARNER_FUNCTIONS), st.builds(returning, answers),
+                          st.builds(returning, npst.arrays(npst.scalar_dtypes(), st.sampled_from(
+                              [(2, 2), (2, 3), (3, 2), (3, 3), (2,), (2, 2, 1)])))))
+def test_any_learner_function_gets_one_verdict(function):
+    result, printed = run_check("max_pool", function)
+    assert_one_verdict(result, printed)
+    assert not result
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@given(exercise=st.sampled_from(["shift_kernel", "diagonal_kernel", "max_pool_by_hand", "pooled_size",
+                                 "same_padding_split", "conv_output_shape", "feature_map_shape"]),
+       answer=npst.arrays(npst.scalar_dtypes(), st.sampled_from([(3, 3), (2, 2), (2,), (3,), (4,), (4, 3)])))
+def test_answers_of_the_right_shape_but_any_dtype_and_value_get_one_verdict(exercise, answer):
+    result, printed = run_check(exercise, answer)
+    assert_one_verdict(result, printed)
+    if np.iscomplexobj(answer):
+        assert not result
+
+
+# The cases that raised or gave a wrong verdict before.
+
+TUPLE_EXERCISES = ["same_padding_split", "pooled_size", "conv_output_shape", "feature_map_shape"]
+NUMBER_EXERCISES = [exercise for exercise in EXERCISES
+                    if isinstance(solutions.answer(exercise), (int, float, np.number))
+                    and not isinstance(solutions.answer(exercise), bool)]
+
+
+@pytest.mark.parametrize("exercise", TUPLE_EXERCISES)
+@pytest.mark.parametrize("answer", [np.array(12), keras.ops.convert_to_tensor(12)],
+                         ids=["0-d array", "tensor"])
+def test_scalar_array_or_tensor_for_a_tuple_answer_is_a_hint(exercise, answer):
+    result, printed = run_check(exercise, answer)
+    assert result.status == check.HINT and "expected" in result.message
+    assert_one_verdict(result, printed)
+
+
+def test_numeric_exercises_are_found():
+    assert {"conv_output_size", "grayscale_pixel", "smoothed_target"} <= set(NUMBER_EXERCISES)
+
+
+@pytest.mark.parametrize("exercise", NUMBER_EXERCISES)
+@pytest.mark.parametrize("answer", [10 ** 400, -10 ** 400, 10 ** 5000], ids=["1e400", "-1e400", "1e5000"])
+def test_huge_integer_is_a_hint_for_every_numeric_answer(exercise, answer):
+    result, printed = run_check(exercise, answer)
+    assert result.status == check.HINT and "far too large" in result.message
+    assert len(result.message) < 100  # not thousands of digits
+    assert_one_verdict(result, printed)
+
+
+@pytest.mark.parametrize("exercise", NUMBER_EXERCISES)
+def test_complex_number_is_a_hint_for_every_numeric_answer(exercise):
+    result, _ = run_check(exercise, complex(solutions.answer(exercise), 1))
+    assert result.status == check.HINT and "real number" in result.message
+
+
+@pytest.mark.parametrize("exercise", ["feature_map_shape", "conv_output_shape"])
+def test_array_with_four_rows_is_not_taken_for_a_shape_with_a_batch_axis(exercise):
+    result, printed = run_check(exercise, np.zeros((4, 3)))
+    assert result.status == check.HINT and "shape (4, 3)" in result.message
+    assert_one_verdict(result, printed)
+
+
+@pytest.mark.parametrize("exercise", TUPLE_EXERCISES)
+def test_sets_and_dicts_are_hints_about_order_even_with_the_right_values(exercise):
+    solution = tuple(solutions.answer(exercise))
+    for answer in (set(solution), frozenset(solution), dict(enumerate(solution)),
+                   {value + 100: value for value in solution}):
+        result, printed = run_check(exercise, answer)
+        assert result.status == check.HINT and "no order" in result.message, answer
+        assert_one_verdict(result, printed)
+
+
+def test_a_set_is_not_taken_for_an_ordered_pair():
+    valid, same = solutions.answer("pooled_size")
+    assert run_check("pooled_size", (valid, same))[0]
+    assert not run_check("pooled_size", {same, valid})[0]  # iterates in sorted order: was "Correct!"
+
+
+@pytest.mark.parametrize("exercise", ["shift_kernel", "diagonal_kernel"])
+def test_complex_kernel_is_a_hint(exercise):
+    kernel = np.asarray(solutions.answer(exercise)) + 1j * np.eye(3)  # real part correct
+    result, printed = run_check(exercise, kernel)
+    assert result.status == check.HINT and "complex" in result.message
+    assert_one_verdict(result, printed)
+
+
+@pytest.mark.parametrize("function", [exits, exits_with_code])
+def test_function_calling_sys_exit_is_a_hint(function):
+    result, printed = run_check("max_pool", function)
+    assert result.status == check.HINT and "sys.exit()" in result.message
+    assert_one_verdict(result, printed)
+
+
+def test_function_returning_text_says_what_it_returned():
+    result, _ = run_check("max_pool", lambda image: "done")
+    assert "returned str 'done'" in result.message and "NoneType" not in result.message
+
+
+def test_wrong_values_in_a_non_square_output_are_a_hint():
+    def right_on_squares(image):  # correct on the 4x4 grid, off by one on the 5x7 image
+        pooled = pooling.max_pool2d(image, 2)
+        return pooled if image.shape[0] == image.shape[1] else pooled + 1
+
+    result, printed = run_check("max_pool", right_on_squares)
+    assert result.status == check.HINT and "5x7" in result.message
+    assert_one_verdict(result, printed)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="Windows has no SIGALRM: the thread path")
+def test_function_that_never_returns_is_stopped_at_the_time_limit(monkeypatch):
+    monkeypatch.setattr(check, "FUNCTION_TIME_LIMIT", 0.2)
+    handler_before = signal.getsignal(signal.SIGALRM)
+
+    def endless(image):
+        while True:
+            try:
+                image = image + 0
+            except Exception:  # a learner's catch-all must not swallow the time limit
+                pass
+
+    result, printed = run_check("max_pool", endless)
+    assert result.status == check.HINT and "did not return within 0.2 s" in result.message
+    assert "stopped" in result.message and "loop" in result.message
+    assert_one_verdict(result, printed)
+    assert signal.getsignal(signal.SIGALRM) == handler_before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_without_alarms_a_function_that_never_returns_is_reported_still_running(monkeypatch):
+    monkeypatch.setattr(check, "FUNCTION_TIME_LIMIT", 0.2)
+    monkeypatch.setattr(check, "_alarm_usable", lambda: False)  # as on Windows or off the main thread
+    release = threading.Event()
+
+    def waits(image):
+        while not release.is_set():
+            time.sleep(0.01)
+
+    try:
+        result, printed = run_check("max_pool", waits)
+    finally:
+        release.set()  # lets the abandoned thread end
+    assert result.status == check.HINT and "still running" in result.message
+    assert "restart the kernel" in result.message.lower()
+    assert_one_verdict(result, printed)
+    assert run_check("max_pool", solutions.answer("max_pool"))[0]  # the thread path grades as well
+
+
+def test_a_bug_in_a_check_still_prints_one_hint(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in cnnlab")
+
+    monkeypatch.setattr(check.conv, "output_size", broken)
+    result, printed = run_check("pooled_size", (12, 13))
+    assert result.status == check.HINT and result.message.startswith(check.UNCHECKABLE)
+    assert "RuntimeError" in result.message and check.QUESTIONS["pooled_size"] in result.message
+    assert printed.count("\n") == 1

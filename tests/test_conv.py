@@ -1,5 +1,7 @@
 """cnnlab.conv against the worked examples in NOTES.md and against keras.layers.Conv2D."""
 
+import inspect
+
 import keras
 import numpy as np
 import pytest
@@ -177,3 +179,19 @@ def test_receptive_field_grows_by_kernel_minus_one_steps():
     same = conv.grow_receptive_field(conv.ReceptiveField(), 3, 1, padding="same")
     assert same.offset == -conv.padding_amounts(5, 3, "same")[0]  # the window starts in the padding
     assert conv.grow_receptive_field(conv.ReceptiveField(), 3, dilation=2).size == 5
+
+
+def test_corr2d_loop_is_the_short_core_that_corr2d_runs(monkeypatch):
+    np.testing.assert_array_equal(conv.corr2d_loop(conv.EXAMPLE_IMAGE, conv.EXAMPLE_KERNEL),
+                                  [[12, 12, 17], [10, 17, 19], [9, 6, 14]])
+    np.testing.assert_array_equal(conv.corr2d_loop(conv.EXAMPLE_IMAGE, conv.EXAMPLE_KERNEL, (2, 2)),
+                                  [[12, 17], [9, 14]])
+    calls = []
+    original = conv.corr2d_loop
+    monkeypatch.setattr(conv, "corr2d_loop", lambda *args: calls.append(args) or original(*args))
+    conv.corr2d(conv.EXAMPLE_IMAGE, conv.EXAMPLE_KERNEL, padding="same")
+    assert len(calls) == 1 and calls[0][0].shape == (7, 7)  # corr2d pads, then runs the loop
+    # What notebook 02 prints: the two loops and the sum, not argument checks.
+    source = inspect.getsource(original)
+    assert source.count("for ") == 2 and "np.sum(window * kernel)" in source and "raise" not in source
+    assert len(source.splitlines()) <= 16

@@ -1,5 +1,6 @@
 """cnnlab.data: lookup order, structural checks of every file, downloads from a local server, real data."""
 
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -350,3 +351,202 @@ def test_real_cifar10_is_balanced():
     # float64 accumulators (not a float64 copy): a float32 running sum over 51 million values drifts.
     mean = x_train.mean(axis=(0, 1, 2), dtype=np.float64) / 255
     np.testing.assert_allclose(mean, [0.492, 0.483, 0.447], atol=0.005)
+
+
+# --- data folders laid out almost right: one error that explains, before any download ----------
+
+MNIST_NAMES = data.MNIST_FILES
+
+
+def touch(path, content=b"x"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+@pytest.fixture
+def no_download(monkeypatch):
+    """Fail the test if anything tries to download."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("a download was attempted")
+
+    monkeypatch.setattr(download, "fetch", refuse)
+
+
+def layout_error(name="mnist"):
+    with pytest.raises(data.DataLayoutError) as caught:
+        data.load(name)
+    assert not data.is_available(name)  # asking is no error; loading is
+    return str(caught.value)
+
+
+def assert_explains(message, data_dir, name="mnist"):
+    """The parts every layout error has: the variable, the data set and the expected layout."""
+    assert f"CNNLAB_DATA_DIR={data_dir} holds part of {name}" in message
+    assert "Expected layout" in message
+    for file_name in data.DATASETS[name].files:
+        assert str(data_dir / data.DATASETS[name].folder / file_name) in message
+
+
+def test_three_of_the_four_mnist_files_name_the_missing_one(isolated, no_download):
+    data_dir = isolated[0]
+    for file_name in MNIST_NAMES[:3]:
+        touch(data_dir / "mnist" / file_name)
+    message = layout_error()
+    assert_explains(message, data_dir)
+    assert "holds 3 of the 4 files" in message
+    missing = message.split("Missing:")[1].split("Expected")[0].strip()
+    assert missing == str(data_dir / "mnist" / MNIST_NAMES[3])
+
+
+@pytest.mark.parametrize("folder", ["mnist", "MNIST", "MNIST/raw"])  # the last: torchvision's layout
+def test_gunzipped_files_are_named_as_unzipped(isolated, no_download, folder):
+    data_dir = isolated[0]
+    for file_name in MNIST_NAMES:
+        touch(data_dir / folder / file_name.removesuffix(".gz"))
+    message = layout_error()
+    assert_explains(message, data_dir)
+    for file_name in MNIST_NAMES:
+        assert (f"{data_dir / folder / file_name.removesuffix('.gz')} (unzipped): expected "
+                f"{data_dir / 'mnist' / file_name}") in message
+    assert "Missing:" not in message and "gzip FILE" in message
+
+
+def test_capitalised_folder_is_named(isolated, no_download):
+    data_dir = isolated[0]
+    for file_name in MNIST_NAMES:
+        touch(data_dir / "MNIST" / file_name)
+    message = layout_error()
+    assert_explains(message, data_dir)
+    assert f"{data_dir / 'MNIST' / MNIST_NAMES[0]} (misnamed or misplaced)" in message
+
+
+def test_files_outside_their_folder_are_named(isolated, no_download):
+    data_dir = isolated[0]
+    for file_name in MNIST_NAMES:
+        touch(data_dir / file_name)
+    message = layout_error()
+    assert_explains(message, data_dir)
+    expected = data_dir / "mnist" / MNIST_NAMES[2]
+    assert f"{data_dir / MNIST_NAMES[2]} (misnamed or misplaced): expected {expected}" in message
+
+
+def test_kaggle_style_names_are_named(isolated, no_download):
+    data_dir = isolated[0]
+    touch(data_dir / "mnist" / "train-images.idx3-ubyte")  # a common re-upload's spelling
+    message = layout_error()
+    assert f"{data_dir / 'mnist' / 'train-images.idx3-ubyte'} (unzipped)" in message
+    assert str(data_dir / "mnist" / MNIST_NAMES[3]) in message.split("Missing:")[1]
+
+
+@pytest.mark.parametrize("where", ["cifar10", "."])
+def test_extracted_cifar_archive_is_named(isolated, no_download, where):
+    data_dir = isolated[0]
+    extracted = data_dir / where / data.CIFAR_MEMBER_DIR
+    for member in (*data.CIFAR_TRAIN_MEMBERS, data.CIFAR_TEST_MEMBER):
+        touch(extracted / member)
+    message = layout_error("cifar10")
+    assert_explains(message, data_dir, "cifar10")
+    assert f"{extracted}: the extracted archive" in message
+
+
+def test_python_version_of_cifar_is_named(isolated, no_download):
+    data_dir = isolated[0]
+    touch(data_dir / "cifar10" / "cifar-10-python.tar.gz")
+    message = layout_error("cifar10")
+    assert "cifar-10-python.tar.gz: the Python (pickle) version" in message
+
+
+def test_a_folder_in_place_of_a_file_is_named(isolated, no_download):
+    data_dir = isolated[0]
+    for file_name in MNIST_NAMES[1:]:
+        touch(data_dir / "mnist" / file_name)
+    (data_dir / "mnist" / MNIST_NAMES[0]).mkdir()
+    message = layout_error()
+    assert f"{data_dir / 'mnist' / MNIST_NAMES[0]} is a folder, not a file" in message
+
+
+def test_a_broken_symlink_in_place_of_a_file_is_named(isolated, no_download, tmp_path):
+    data_dir = isolated[0]
+    for file_name in MNIST_NAMES[1:]:
+        touch(data_dir / "mnist" / file_name)
+    (data_dir / "mnist" / MNIST_NAMES[0]).symlink_to(tmp_path / "usb-stick" / MNIST_NAMES[0])
+    message = layout_error()
+    assert f"{data_dir / 'mnist' / MNIST_NAMES[0]} is a broken symbolic link (to {tmp_path / 'usb-stick'}" \
+        in message
+
+
+def test_an_empty_data_set_folder_is_named(isolated, no_download):
+    (isolated[0] / "mnist").mkdir()
+    assert "holds 0 of the 4 files" in layout_error()
+
+
+def test_other_data_sets_in_the_folder_are_no_error(idx_folder, isolated, no_download):
+    data_dir, cache = isolated
+    install(idx_folder, cache)
+    (data_dir / "cifar10").mkdir()
+    touch(data_dir / "cifar10" / "cifar-10-binary.tar.gz")
+    assert data.find("fashion-mnist") == cache / "fashion-mnist"  # nothing of it in the data directory
+
+
+# --- falling back to the cache or a download says so, in one line -------------------------------
+
+def test_falling_back_to_the_cache_says_so_and_where(idx_folder, isolated, capsys):
+    data_dir, cache = isolated
+    install(idx_folder, cache)
+    data.load_fashion_mnist()
+    err = capsys.readouterr().err
+    assert err == (f"fashion-mnist: not in CNNLAB_DATA_DIR={data_dir}; loading the copy in the cache, "
+                   f"{cache / 'fashion-mnist'}\n")
+
+
+def test_the_cache_without_a_data_directory_is_quiet(idx_folder, isolated, monkeypatch, capsys):
+    monkeypatch.delenv(data.DATA_DIR_ENV)
+    install(idx_folder, isolated[1])
+    data.load_fashion_mnist()
+    assert capsys.readouterr().err == ""
+
+
+def test_a_download_says_so_and_where(idx_folder, isolated, file_server, monkeypatch, capsys):
+    serve_fashion_from(monkeypatch, idx_folder, [file_server])
+    data.load_fashion_mnist()
+    lines = capsys.readouterr().err.splitlines()  # that line, then the progress bars
+    assert lines[0] == (f"fashion-mnist: not in CNNLAB_DATA_DIR={isolated[0]} and not in the cache; "
+                        f"downloading it into {isolated[1] / 'fashion-mnist'}")
+    assert sum(line.startswith("fashion-mnist:") for line in lines) == 1
+
+
+def test_offline_with_a_data_directory_says_where_to_copy_the_files(idx_folder, isolated, monkeypatch):
+    serve_fashion_from(monkeypatch, idx_folder, ["http://127.0.0.1:9/"])
+    with pytest.raises(download.DownloadError) as caught:
+        data.load_fashion_mnist()
+    message = str(caught.value)
+    assert f"Copy the official files into {isolated[0] / 'fashion-mnist'}" in message
+    assert "or set CNNLAB_DATA_DIR" not in message  # it is set already
+    for file_name in IDX_FILES:
+        assert str(isolated[0] / "fashion-mnist" / file_name) in message
+
+
+def test_cache_variable_naming_a_file_is_a_clear_error(isolated, monkeypatch, tmp_path, no_download):
+    a_file = touch(tmp_path / "notes.txt")
+    monkeypatch.setenv(data.CACHE_DIR_ENV, str(a_file))
+    with pytest.raises(NotADirectoryError, match=f"CNNLAB_CACHE_DIR={a_file} is a file, not a folder"):
+        data.load_mnist()
+
+
+def test_cache_under_a_file_is_a_clear_error_before_any_download(isolated, monkeypatch, tmp_path):
+    a_file = touch(tmp_path / "notes.txt")
+    monkeypatch.setenv(data.CACHE_DIR_ENV, str(a_file / "cnnlab"))
+    monkeypatch.setitem(data.DATASETS, "mnist", dataclasses.replace(data.DATASETS["mnist"],
+                                                                   mirrors=("http://127.0.0.1:9/",)))
+    with pytest.raises(download.UnwritableFolderError) as caught:
+        data.load_mnist()
+    message = str(caught.value)
+    assert f"{a_file} is a file, not a folder" in message and "CNNLAB_CACHE_DIR" in message
+    assert "No internet" not in message
+
+
+def test_command_line_reports_a_data_directory_laid_out_wrong(isolated, no_download):
+    touch(isolated[0] / "MNIST" / MNIST_NAMES[0])
+    with pytest.raises(data.DataLayoutError, match="MNIST"):
+        data.main(["download", "mnist"])

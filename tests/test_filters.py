@@ -149,3 +149,11 @@ def test_edge_magnitude_and_display():
 def test_bad_input_raises(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("name", ["sobel_x", "laplacian", "sharpen"])
+def test_to_uint8_is_what_a_uint8_filter2d_returns(name):
+    image = np.random.default_rng(3).integers(0, 256, (20, 24), dtype=np.uint8)
+    response = filters.apply_kernel(image, filters.kernel(name))
+    assert response.min() < 0 and response.max() > 255  # both ends get cut
+    np.testing.assert_array_equal(filters.to_uint8(response), cv2.filter2D(image, -1, filters.kernel(name)))

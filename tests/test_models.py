@@ -68,13 +68,6 @@ def test_rescaling_happens_inside_the_model():
     assert model.layers[0].scale == pytest.approx(1 / 255)
 
 
-def test_cifar10_fast_augments_only_when_asked():
-    with_augment = [layer.name for layer in models.cifar10_fast().layers]
-    without = [layer.name for layer in models.cifar10_fast(augment=False).layers]
-    assert "augment_flip" in with_augment and "augment_flip" not in without
-    assert models.cifar10_fast(width=16).count_params() < models.cifar10_fast(width=32).count_params()
-
-
 def test_unknown_model_name_lists_the_choices():
     with pytest.raises(ValueError, match="unknown model 'resnet'.*mlp"):
         models.build("resnet")

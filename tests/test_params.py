@@ -4,7 +4,7 @@ import keras
 import pytest
 
 from cnnlab.conv import output_size
-from cnnlab.params import conv2d_params, dense_params
+from cnnlab.params import conv2d_macs, conv2d_params, dense_macs, dense_params
 
 
 def conv_pool_size(size, stages, padding="valid"):
@@ -81,6 +81,24 @@ def test_dense_params_match_keras(inputs, units):
     layer = keras.layers.Dense(units)
     layer.build((None, inputs))
     assert dense_params(inputs, units) == layer.count_params()
+
+
+@pytest.mark.parametrize("size, kernel_size, in_channels, filters, padding, stride", [
+    (28, 3, 1, 64, "valid", 1), ((13, 9), (2, 3), 64, 8, "same", 2), (32, 5, 3, 16, "valid", 2)])
+def test_conv2d_macs_count_one_product_per_weight_per_output_value(size, kernel_size, in_channels, filters,
+                                                                   padding, stride):
+    height, width = (size, size) if isinstance(size, int) else size
+    layer = keras.layers.Conv2D(filters, kernel_size, strides=stride, padding=padding)
+    _, rows, cols, channels = layer.compute_output_shape((None, height, width, in_channels))
+    per_value = conv2d_params(kernel_size, in_channels, 1, use_bias=False)  # kh * kw * C products
+    assert conv2d_macs(size, kernel_size, in_channels, filters, padding, stride) == rows * cols * channels * per_value
+
+
+def test_conv_compute_grows_with_the_image_but_its_parameters_do_not():
+    small, large = conv2d_macs(28, 3, 1, 64), conv2d_macs(280, 3, 1, 64)
+    assert small == 26 * 26 * 9 * 64 and large == 278 * 278 * 9 * 64
+    assert dense_macs(1000 * 1000, 1000) == 10 ** 9  # one multiply-add per weight
+    assert conv2d_macs(1000, 3, 1, 1000) > dense_macs(1000 * 1000, 1000)  # fewer weights, more arithmetic
 
 
 @pytest.mark.parametrize("call, message", [

@@ -124,6 +124,31 @@ def test_image_grid_errors():
         plots.image_grid(np.zeros((2, 3)))
 
 
+@pytest.mark.parametrize("shape", [(32, 32, 3), (28, 28, 1), (600, 512, 3), (28, 28)])
+def test_image_grid_refuses_one_image_instead_of_a_batch(shape):
+    with pytest.raises(ValueError) as caught:  # x_train[0] used to become 32 strips of 32x3 pixels
+        plots.image_grid(np.zeros(shape, np.uint8))
+    message = str(caught.value)
+    assert f"shape {shape}" in message and "one image" in message and "np.newaxis" in message
+    assert plt.get_fignums() == []  # refused before any figure is made
+
+
+@pytest.mark.parametrize("shape", [(32, 3, 3), (2, 3, 3), (5, 2, 2, 1)])
+def test_image_grid_still_takes_batches_of_small_images(shape):
+    assert len(plots.image_grid(np.zeros(shape))) == shape[0]  # e.g. 32 kernels of 3x3
+
+
+def test_image_grid_caps_thousands_of_images_with_a_warning():
+    images = np.zeros((5_000, 4, 4), np.uint8)
+    titles = [str(index) for index in range(5_000)]
+    with pytest.warns(UserWarning, match=f"first {plots.MAX_GRID_IMAGES} of 5000 images"):
+        axes = plots.image_grid(images, titles=titles)
+    assert len(axes) == plots.MAX_GRID_IMAGES
+    assert axes[-1].get_title() == str(plots.MAX_GRID_IMAGES - 1)
+    width, height = axes[0].figure.get_size_inches()
+    assert height <= plots.PANEL_INCHES * 1.15 * (-(-plots.MAX_GRID_IMAGES // 8))
+
+
 # ------------------------------------------------------------- annotate_pixels
 
 
@@ -327,7 +352,10 @@ def test_predictions_grid_titles_and_colors():
     y_true = np.array([0, 1, 2, 1])
     y_pred = np.eye(3)[[0, 2, 2, 0]]  # one-hot predictions, two wrong
     axes = plots.predictions_grid(images, y_true, y_pred, CLASS_NAMES, ncols=2)
-    assert [ax.get_title() for ax in axes] == ["cat (cat)", "frog (dog)", "frog (frog)", "cat (dog)"]
+    # The tick or cross tells right from wrong without relying on colour.
+    right, wrong = plots.RIGHT_MARK, plots.WRONG_MARK
+    assert [ax.get_title() for ax in axes] == [f"{right} cat (cat)", f"{wrong} frog (dog)", f"{right} frog (frog)",
+                                               f"{wrong} cat (dog)"]
     expected = [plots.RIGHT_COLOR, plots.WRONG_COLOR, plots.RIGHT_COLOR, plots.WRONG_COLOR]
     assert [same_color(ax.title.get_color(), color) for ax, color in zip(axes, expected)] == [True] * 4
 
@@ -349,7 +377,7 @@ def test_misclassified_shows_only_mistakes():
     assert len(axes) == len(wrong)
     for ax, index in zip(axes, wrong):
         np.testing.assert_array_equal(ax.images[0].get_array(), images[index])
-        assert ax.get_title() == f"{CLASS_NAMES[y_pred[index]]} ({CLASS_NAMES[y_true[index]]})"
+        assert ax.get_title() == f"{plots.WRONG_MARK} {CLASS_NAMES[y_pred[index]]} ({CLASS_NAMES[y_true[index]]})"
         assert same_color(ax.title.get_color(), plots.WRONG_COLOR)
     assert len(plots.misclassified(images, y_true, y_pred, CLASS_NAMES, max_images=5)) == 5
 
@@ -378,6 +406,14 @@ def test_confusion_matrix_plot_annotations_equal_counts():
     assert artist.get_cmap().name == plots.CONFUSION_CMAP
 
 
+def test_confusion_matrix_scale_is_set_by_the_mistakes():
+    matrix = np.array([[980, 3, 1], [2, 1000, 7], [0, 4, 990]])
+    artist = plots.confusion_matrix(matrix, CLASS_NAMES)
+    assert artist.get_clim() == (0, 7)  # the largest off-diagonal count, not 1000
+    perfect = plots.confusion_matrix(np.diag([5, 5, 5]), CLASS_NAMES)
+    assert perfect.get_clim() == (0, 5)  # no mistakes at all: the diagonal sets the scale
+
+
 def test_confusion_matrix_normalized_rows_and_kwargs():
     matrix = np.array([[3, 1, 0], [0, 0, 0], [1, 1, 2]])
     artist = plots.confusion_matrix(matrix, CLASS_NAMES, normalize=True, cmap="Greens")
@@ -385,7 +421,8 @@ def test_confusion_matrix_normalized_rows_and_kwargs():
     np.testing.assert_allclose(fractions[[0, 2]].sum(axis=1), [1.0, 1.0])
     np.testing.assert_array_equal(fractions[1], [0, 0, 0])  # class never seen: zeros, no NaN
     assert artist.axes.collections[0].labels[0].tolist() == ["0.75", "0.25", "0.00"]
-    assert artist.get_cmap().name == "Greens" and artist.get_clim() == (0.0, 1.0)
+    # The scale tops out at the largest mistake (0.25), so the errors are not washed out by the diagonal.
+    assert artist.get_cmap().name == "Greens" and artist.get_clim() == (0.0, 0.25)
     with pytest.raises(ValueError, match="3 classes but class_names has 2"):
         plots.confusion_matrix(matrix, CLASS_NAMES[:2])
 
@@ -403,3 +440,61 @@ def test_heatmap_overlay_stretches_coarse_heatmap_over_image():
     assert layer.get_alpha() == 0.4 and layer.get_cmap().name == "magma"
     with pytest.raises(ValueError, match=r"\(h, w\)"):
         plots.heatmap_overlay(image, np.zeros((7, 7, 1)))
+
+
+# --------------------------------------------------- show_signed, outline_windows, kernel_tensor, as_jpeg
+
+
+def test_show_signed_is_centred_on_zero_with_a_colour_bar():
+    values = np.array([[-2.0, 0.0], [1.0, 8.0]])
+    image_artist = plots.show_signed(values, label="response")
+    assert image_artist.get_cmap().name == plots.DIVERGING_CMAP and image_artist.get_clim() == (-8.0, 8.0)
+    figure = image_artist.axes.figure
+    (colorbar_axes,) = [ax for ax in figure.axes if ax is not image_artist.axes]
+    assert colorbar_axes.get_ylabel() == "response"
+    # Red means positive, blue negative, as in every other signed figure.
+    red, _, blue, _ = image_artist.cmap(image_artist.norm(8.0))
+    assert red > 0.3 > blue
+    clipped = plots.show_signed(values, limit=2.0)
+    assert clipped.get_clim() == (-2.0, 2.0) and clipped.colorbar.extend == "both"
+    assert not plots.show_signed(np.ones((2, 2)), colorbar=False).axes.figure.axes[1:]
+
+
+def test_outline_windows_draws_one_box_per_pooling_window():
+    _, ax = plt.subplots()
+    boxes = plots.outline_windows((4, 4), 2, ax=ax)
+    assert len(boxes) == 4 == len({box.get_edgecolor() for box in boxes})
+    corners = [tuple(np.round(np.add(box.get_xy(), 0.5 - plots.WINDOW_INSET), 6)) for box in boxes]
+    assert corners == [(0, 0), (2, 0), (0, 2), (2, 2)]  # (x, y) of each window's top-left pixel
+    assert len(plots.outline_windows((5, 5), 3, stride=1, ax=ax)) == 9
+    own = plots.outline_windows((5, 5), 2)  # the odd last row and column fit no window
+    assert len(own) == 4 and own[0].axes is not ax and own[0].axes.get_ylim() == (4.5, -0.5)
+
+
+def test_kernel_tensor_has_filters_as_columns_and_channels_as_rows():
+    kernels = np.arange(2 * 2 * 3 * 4).reshape(2, 2, 3, 4) - 20
+    axes = plots.kernel_tensor(kernels)
+    assert axes.shape == (3, 4)
+    for channel in range(3):
+        for index in range(4):
+            image_artist = axes[channel, index].images[0]
+            np.testing.assert_array_equal(image_artist.get_array(), kernels[:, :, channel, index])
+            assert image_artist.get_clim() == (-27, 27)  # one scale for all panels
+    assert axes[0, 3].get_title() == "filter 3" and axes[2, 0].get_ylabel() == "channel 2"
+    with pytest.raises(ValueError, match="kh, kw, C_in, F"):
+        plots.kernel_tensor(kernels[..., 0])
+
+
+def test_as_jpeg_is_much_smaller_than_a_png_of_a_photo_and_closes_the_figure():
+    import io
+
+    photo = np.random.default_rng(0).integers(0, 256, (300, 300, 3), dtype=np.uint8)
+    photo = np.cumsum(photo, axis=1) // np.arange(1, 301)[None, :, None]  # smooth it, like a photo
+    fig, ax = plt.subplots()
+    plots.show_image(photo.astype(np.uint8), ax=ax)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=plots.JPEG_DPI)
+    jpeg = plots.as_jpeg(fig)
+    assert jpeg.format == "jpeg" and jpeg.data[:2] == b"\xff\xd8"  # the JPEG start-of-image marker
+    assert len(jpeg.data) < len(png.getvalue()) / 2
+    assert not plt.fignum_exists(fig.number)

@@ -74,3 +74,32 @@ def test_avg_of_uint8_is_float32():
 def test_bad_input_raises_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_changed_fraction_counts_only_inked_positions():
+    a = np.array([[0, 0, 0], [0, 5, 7], [0, 0, 0]])
+    b = np.array([[0, 0, 0], [0, 5, 0], [0, 0, 9]])
+    assert pooling.changed_fraction(a, b) == 2 / 3  # 3 inked positions, 2 differ; the 6 blank ones ignored
+    assert pooling.changed_fraction(a, a) == 0.0
+    assert pooling.changed_fraction(np.zeros((2, 2)), np.zeros((2, 2))) == 0.0
+    with pytest.raises(ValueError, match="shapes differ"):
+        pooling.changed_fraction(a, b[:2])
+
+
+def test_a_one_pixel_pool_with_stride_2_is_plain_subsampling():
+    image = np.random.default_rng(4).integers(0, 256, (7, 9), dtype=np.uint8)
+    np.testing.assert_array_equal(pooling.max_pool2d(image, pool_size=1, stride=2), image[::2, ::2])
+
+
+def test_downsample_repeats_pooling_or_plain_subsampling():
+    image = np.random.default_rng(5).integers(0, 256, (12, 12, 2), dtype=np.uint8)
+    np.testing.assert_array_equal(pooling.downsample(image, "max", 2),
+                                  pooling.max_pool2d(pooling.max_pool2d(image, 2), 2))
+    np.testing.assert_array_equal(pooling.downsample(image, "subsample", 2), image[::4, ::4])
+    np.testing.assert_allclose(pooling.downsample(image, "average"), image.reshape(6, 2, 6, 2, 2).mean(axis=(1, 3)),
+                               rtol=TOLERANCE)
+    np.testing.assert_array_equal(pooling.downsample(image, "max", 0), image)
+    with pytest.raises(ValueError, match="method"):
+        pooling.downsample(image, "min")
+    with pytest.raises(ValueError, match="times"):
+        pooling.downsample(image, times=-1)

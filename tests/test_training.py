@@ -40,33 +40,29 @@ def test_split_validation_rejects_mismatched_lengths():
         training.split_validation(np.zeros((10, 1)), np.zeros(9), 0.1)
 
 
-class FakeModel:
+class WeightsPerEpoch(keras.callbacks.Callback):
+    """Records each epoch's weights and validation accuracy."""
+
     def __init__(self):
-        self.weights = 0
+        super().__init__()
+        self.weights, self.accuracies = [], []
 
-    def get_weights(self):
-        return self.weights
-
-    def set_weights(self, weights):
-        self.weights = weights
-
-
-def test_keep_best_weights_restores_the_best_epoch():
-    callback = training.KeepBestWeights()
-    callback.set_model(FakeModel())
-    for epoch, accuracy in enumerate([0.5, 0.9, 0.7]):
-        callback.model.weights = f"weights after epoch {epoch + 1}"
-        callback.on_epoch_end(epoch, {"val_accuracy": accuracy})
-    callback.on_train_end()
-    assert callback.best_epoch == 2
-    assert callback.model.weights == "weights after epoch 2"
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.get_weights())
+        self.accuracies.append(logs["val_accuracy"])
 
 
-def test_keep_best_weights_says_which_metric_is_missing():
-    callback = training.KeepBestWeights()
-    callback.set_model(FakeModel())
-    with pytest.raises(KeyError, match="val_accuracy"):
-        callback.on_epoch_end(0, {"loss": 1.0})
+def test_train_ends_with_the_best_epochs_weights(monkeypatch):
+    monkeypatch.setattr(config, "quick", False)
+    images, labels = tiny_problem()
+    model = compiled_mlp()
+    recorder = WeightsPerEpoch()
+    result = training.train(model, images, labels, epochs=6, batch_size=16, validation_fraction=0.25,
+                            callbacks=[recorder])
+    best = int(np.argmax(recorder.accuracies))  # the first of equally good epochs, as Keras keeps it
+    assert result.best_epoch == best + 1 and result.epochs == 6
+    for kept, recorded in zip(model.get_weights(), recorder.weights[best]):
+        np.testing.assert_array_equal(kept, recorded)
 
 
 def test_train_returns_history_timing_and_writes_a_loadable_checkpoint(tmp_path, monkeypatch):
@@ -157,3 +153,98 @@ def test_one_hot_matches_keras_in_float32():
 def test_one_hot_rejects_bad_labels(labels, message):
     with pytest.raises(ValueError, match=message):
         training.one_hot(labels, 10)
+
+
+# --- arguments are checked before any time is spent ------------------------------------------------
+
+def model_that_must_not_fit(compile_metrics=("accuracy",)):
+    """A compiled MLP whose fit fails the test: each check has to fire before training starts."""
+    model = models.mlp(hidden_units=(8,))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=None if compile_metrics is None else list(compile_metrics))
+
+    def fit(*args, **kwargs):
+        raise AssertionError("fit ran before the arguments were checked")
+
+    model.fit = fit
+    return model
+
+
+def train_error(model=None, images=None, labels=None, **arguments):
+    """The ValueError train raises for these arguments (defaults: a valid tiny problem)."""
+    default_images, default_labels = tiny_problem()
+    arguments = {"epochs": 2, "batch_size": 16, **arguments}
+    with pytest.raises(ValueError) as caught:
+        training.train(model or model_that_must_not_fit(), default_images if images is None else images,
+                       default_labels if labels is None else labels, **arguments)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("name, value", [("epochs", 0), ("epochs", -1), ("epochs", 2.5), ("epochs", True),
+                                         ("batch_size", 0), ("batch_size", 16.0), ("batch_size", None),
+                                         ("patience", -1)])
+def test_counts_below_one_or_not_whole_are_refused(name, value):
+    message = train_error(**{name: value})
+    assert message.startswith(f"{name} must be a whole number") and repr(value) in message
+
+
+def test_labels_outside_the_models_classes_are_refused_with_their_index():
+    images, labels = tiny_problem()
+    labels = labels.astype(np.int64)
+    labels[7] = 10  # mlp predicts 10 classes: 0..9
+    message = train_error(labels=labels)
+    assert message == "labels[7] is 10, outside 0..9: the model predicts 10 classes"
+    labels[7] = -1
+    assert "labels[7] is -1" in train_error(labels=labels)
+
+
+def test_fractional_labels_are_refused_not_truncated():
+    images, labels = tiny_problem()
+    labels = labels.astype(np.float32)
+    labels[3] = 2.5
+    message = train_error(labels=labels)
+    assert message.startswith("labels[3] is 2.5") and "truncate" in message
+    labels[3] = np.nan
+    assert train_error(labels=labels).startswith("labels[3] is nan")
+
+
+def test_whole_float_labels_and_one_hot_labels_are_accepted(monkeypatch):
+    monkeypatch.setattr(config, "quick", True)
+    images, labels = tiny_problem(count=32)
+    model = compiled_mlp()
+    assert training.train(model, images, labels.astype(np.float32), epochs=1, batch_size=16).epochs == 1
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    assert training.train(model, images, training.one_hot(labels, 10), epochs=1, batch_size=16).epochs == 1
+
+
+def test_one_hot_labels_with_the_wrong_number_of_classes_are_refused():
+    images, labels = tiny_problem()
+    message = train_error(labels=training.one_hot(labels, 3))
+    assert "shape (64, 3)" in message and "predicts 10 classes" in message
+
+
+def test_validation_labels_are_checked_too():
+    images, labels = tiny_problem()
+    bad = labels.astype(np.int64)
+    bad[0] = 12
+    message = train_error(validation_data=(images, bad))
+    assert message.startswith("validation labels[0] is 12")
+    assert "entries for" in train_error(validation_data=(images, labels[:10]))
+    assert "pair" in train_error(validation_data=images)
+
+
+@pytest.mark.parametrize("metrics", [None, ("mae",), (keras.metrics.SparseCategoricalAccuracy(),)])
+def test_a_model_compiled_without_accuracy_is_refused_before_the_first_epoch(metrics):
+    message = train_error(model=model_that_must_not_fit(metrics))
+    assert "metrics=['accuracy']" in message and "val_accuracy" in message
+
+
+def test_accuracy_under_its_own_name_is_enough():
+    metric = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+    model = model_that_must_not_fit((metric,))
+    with pytest.raises(AssertionError, match="fit ran"):  # every check passed: fit was reached
+        training.train(model, *tiny_problem(), epochs=1, batch_size=16)
+
+
+def test_an_uncompiled_model_is_refused():
+    assert "not compiled" in train_error(model=models.mlp(hidden_units=(8,)))

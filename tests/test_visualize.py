@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from cnnlab import config, models, visualize  # noqa: E402
+from cnnlab import models, recipes, visualize  # noqa: E402
 from cnnlab.runtime import keras  # noqa: E402
 
 layers = keras.layers
@@ -24,7 +24,7 @@ def close_figures():
 def small_mnist_model():
     """cnnlab's MNIST architecture at width 4: same layer names and strides, untrained."""
     keras.utils.set_random_seed(0)
-    return models.mnist_fast(width=4)
+    return recipes.mnist_model(width=4)
 
 
 def random_digits(count, seed=0):
@@ -228,38 +228,6 @@ def test_grad_cam_rejects_bad_requests():
 def test_cam_from_gradients_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match=r"\(1, 2, 2, 3\) and \(1, 2, 2, 4\)"):
         visualize.cam_from_gradients(np.zeros((1, 2, 2, 3)), np.zeros((1, 2, 2, 4)))
-
-
-# ------------------------------------------------------------------ loading or training
-
-
-def test_load_or_train_loads_a_matching_checkpoint(tmp_path, small_mnist_model):
-    path = tmp_path / "mnist_cnn.keras"
-    small_mnist_model.save(path)
-    model, origin = visualize.load_or_train("mnist", path)
-    assert "loaded" in origin and "04_mnist_cnn" in origin
-    for loaded, saved in zip(model.get_weights(), small_mnist_model.get_weights()):
-        np.testing.assert_array_equal(loaded, saved)
-
-
-def test_load_or_train_refuses_a_checkpoint_of_another_model(tmp_path):
-    path = tmp_path / "mnist_cnn.keras"
-    models.lenet_cnn().save(path)
-    with pytest.raises(ValueError, match="lenet_cnn.*re-run notebook 04_mnist_cnn"):
-        visualize.load_or_train("mnist", path)
-    with pytest.raises(ValueError, match="no model recipe"):
-        visualize.load_or_train("fashion-mnist")
-
-
-def test_load_or_train_trains_briefly_without_a_checkpoint(tmp_path, monkeypatch):
-    images = random_digits(60, seed=4)
-    labels = np.arange(60, dtype=np.uint8) % 10
-    monkeypatch.setattr(config, "quick", True)
-    monkeypatch.setattr(visualize.data, "load", lambda name: ((images, labels), (images, labels)))
-    path = tmp_path / "missing.keras"
-    model, origin = visualize.load_or_train("mnist", path)
-    assert model.name == "mnist_fast" and "no checkpoint" in origin and "trained 1 epoch" in origin
-    assert not path.exists()  # a brief training never poses as the notebook's checkpoint
 
 
 # ------------------------------------------------------------------ plots

@@ -3,6 +3,7 @@
 import cv2
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from cnnlab import conv, filters, widgets
 
@@ -210,6 +211,7 @@ def test_display_shows_controls_then_a_png_that_later_changes_update(monkeypatch
         return handle if display_id else None
 
     monkeypatch.setattr(IPython.display, "display", fake_display)
+    monkeypatch.setenv(widgets.WIDGETS_ENV, "live")
     stepper = widgets.convolution_stepper()
     stepper._ipython_display_()
     controls, picture = shown
@@ -238,3 +240,78 @@ def test_without_ipywidgets_only_the_figure_is_shown(monkeypatch):
 def test_the_stored_figure_is_the_same_on_every_run():
     first, second = widgets.output_shape_explorer(), widgets.output_shape_explorer()
     assert first.png() == second.png()
+
+
+# ------------------------------------------------------------------- where no widget can run
+
+
+def test_without_a_live_front_end_only_the_static_view_is_shown(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, display_id=None: shown.append(obj))
+    monkeypatch.setenv(widgets.WIDGETS_ENV, "static")
+    for live_figure in (widgets.kernel_playground(random_image()), widgets.convolution_stepper(),
+                        widgets.output_shape_explorer()):
+        shown.clear()
+        live_figure._ipython_display_()
+        (picture,) = shown  # no widget output: nothing a kernel-less viewer cannot render
+        assert not isinstance(picture, ipywidgets.Widget)
+        assert picture.png.startswith(PNG_SIGNATURE) and "static view" in repr(picture)
+        assert picture.png != live_figure.png()  # it shows more than the live figure's first state
+
+
+@pytest.mark.parametrize("environment, expected", [
+    ({}, False),  # nbval, nbclient: outputs are read without a kernel
+    ({"JPY_SESSION_NAME": "/work/01_filters.ipynb"}, True),  # Jupyter Server: JupyterLab, Binder
+    ({"VSCODE_PID": "123"}, True),
+    ({"JPY_SESSION_NAME": "x.ipynb", widgets.WIDGETS_ENV: "static"}, False),
+    ({widgets.WIDGETS_ENV: "live"}, True),
+])
+def test_live_frontend_guess(monkeypatch, environment, expected):
+    import IPython
+
+    for name in ("JPY_SESSION_NAME", "VSCODE_PID", widgets.WIDGETS_ENV):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    class KernelShell:
+        kernel = object()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: KernelShell())
+    assert widgets.live_frontend() is expected
+    if widgets.WIDGETS_ENV not in environment:
+        monkeypatch.setattr(IPython, "get_ipython", lambda: None)  # plain Python: never live
+        assert widgets.live_frontend() is False
+
+
+def test_static_views_show_every_preset_position_and_padding_case():
+    image = random_image(5)
+    figure = Figure()
+    widgets.kernel_playground(image).draw_static(figure)
+    panels = [ax for ax in figure.axes if ax.images]
+    assert [ax.get_title() for ax in panels] == [name if abs(kernel.sum()) < 1e-6 else f"{name} (0..255)"
+                                                 for name, kernel in filters.KERNELS.items()]
+    for ax, kernel in zip(panels, filters.KERNELS.values()):
+        expected = reference_response(image, kernel)
+        if abs(kernel.sum()) < 1e-6:  # an edge map, on the red/blue scale
+            np.testing.assert_allclose(ax.images[0].get_array(), expected, atol=TOLERANCE)
+            assert ax.images[0].get_cmap().name == "RdBu_r"
+        else:  # a photo: what a uint8 filter2D stores
+            np.testing.assert_array_equal(ax.images[0].get_array(), cv2.filter2D(image, -1, kernel))
+            assert ax.images[0].get_cmap().name == "gray"
+
+    figure = Figure()
+    widgets.convolution_stepper().draw_static(figure)
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles == [f"output[{row}, {col}] = {NOTES_OUTPUT[row][col]}" for row in range(3) for col in range(3)]
+    assert figure.axes[5].patches[0].get_xy() == (1.5, 0.5)  # output[1, 2]: window's top-left is (1, 2)
+
+    figure = Figure()
+    widgets.output_shape_explorer().draw_static(figure)
+    for ax, (size, kernel_size, padding, stride) in zip(figure.axes, widgets.EXPLORER_STATIC_CASES):
+        before, after = conv.padding_amounts(size, kernel_size, padding, stride)
+        assert f"zeros {before} before / {after} after" in ax.get_title()
+        assert len(ax.lines[0].get_xydata()) == conv.output_size(size, kernel_size, padding, stride) ** 2
+    assert "zeros 1 before / 2 after" in figure.axes[3].get_title()  # even kernel: the odd zero goes last

@@ -1,6 +1,11 @@
-"""The instructors' GitHub workflow: valid syntax (checked offline) and the triggers and steps it promises."""
+"""The GitHub workflows: valid syntax (checked offline) and the triggers and steps they promise.
+
+nbval.yml is the instructors' CI (make setup, make test, the JAX run); pages.yml builds the course
+website with `make site` and publishes it to GitHub Pages on pushes to main.
+"""
 
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -9,7 +14,9 @@ import pytest
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-WORKFLOW = REPO / ".github" / "workflows" / "nbval.yml"
+WORKFLOWS = REPO / ".github" / "workflows"
+WORKFLOW = WORKFLOWS / "nbval.yml"
+PAGES_WORKFLOW = WORKFLOWS / "pages.yml"
 # check-jsonschema ships a copy of the GitHub workflow schema, so validation needs no network.
 VALIDATOR_SCHEMA = "vendor.github-workflows"
 REQUIRED_TRIGGERS = ("push", "pull_request", "schedule")
@@ -30,27 +37,41 @@ def validate(path):
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture(scope="module")
-def workflow():
-    loaded = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+def load(path):
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     # YAML 1.1 reads the bare key `on` as the boolean True.
     loaded["on"] = loaded.pop(True, loaded.get("on"))
     return loaded
+
+
+@pytest.fixture(scope="module")
+def workflow():
+    return load(WORKFLOW)
+
+
+@pytest.fixture(scope="module")
+def pages():
+    return load(PAGES_WORKFLOW)
 
 
 def steps(workflow):
     return [step for job in workflow["jobs"].values() for step in job["steps"]]
 
 
-def test_workflow_matches_the_github_schema():
-    result = validate(WORKFLOW)
-    assert result.returncode == 0, f"{WORKFLOW} is not a valid workflow:\n{result.stdout}{result.stderr}"
+ALL_WORKFLOWS = sorted(WORKFLOWS.glob("*.yml"))
 
 
-def test_validator_rejects_a_broken_workflow(tmp_path):
+@pytest.mark.parametrize("path", ALL_WORKFLOWS, ids=[path.name for path in ALL_WORKFLOWS])
+def test_workflow_matches_the_github_schema(path):
+    result = validate(path)
+    assert result.returncode == 0, f"{path} is not a valid workflow:\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.parametrize("path", ALL_WORKFLOWS, ids=[path.name for path in ALL_WORKFLOWS])
+def test_validator_rejects_a_broken_workflow(tmp_path, path):
     """Guards against a validator that accepts anything: a misspelt key must fail."""
     broken = tmp_path / "broken.yml"
-    broken.write_text(WORKFLOW.read_text(encoding="utf-8").replace("runs-on:", "runs_on:", 1))
+    broken.write_text(path.read_text(encoding="utf-8").replace("runs-on:", "runs_on:", 1))
     result = validate(broken)
     assert result.returncode != 0 and "runs_on" in result.stdout
 
@@ -77,3 +98,58 @@ def test_runs_the_readme_commands_with_a_cached_data_directory(workflow):
     assert "cache-hit" in download["if"]  # only when the cache missed
     uploads = [step for step in steps(workflow) if step.get("uses", "").startswith("actions/upload-artifact@")]
     assert uploads and uploads[0]["with"]["path"].startswith("artifacts")
+
+
+def test_runs_the_jax_backend_and_the_colab_environment_test(workflow):
+    commands = [step.get("run", "").strip() for step in steps(workflow)]
+    assert "make test-jax" in commands
+    assert commands.index("make test-jax") > commands.index("make test")
+    assert workflow["jobs"]["nbval"]["env"].get("CNNLAB_TEST_COLAB_ENV") == "1"
+
+
+# --- pages.yml: the course website -------------------------------------------------------------
+
+def test_pages_publishes_on_pushes_to_main_only(pages):
+    triggers = pages["on"]
+    assert triggers["push"]["branches"] == ["main"]
+    assert "pull_request" not in triggers and "schedule" not in triggers
+
+
+def test_pages_builds_with_make_site_and_uploads_that_folder(pages):
+    build_steps = pages["jobs"]["build"]["steps"]
+    commands = [step.get("run", "").strip() for step in build_steps]
+    assert "make site" in commands
+    # The uploaded folder is the one `make site` writes.
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    site_folder = re.search(r"^SITE = (\S+)$", makefile, re.MULTILINE).group(1)
+    (upload,) = [step for step in build_steps if step.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert upload["with"]["path"] == site_folder
+    assert commands.index("make site") < build_steps.index(upload)
+    assert "make site" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_pages_deploys_with_the_permissions_it_needs_and_no_more(pages):
+    assert pages["permissions"] == {"contents": "read"}  # the build job reads only
+    deploy = pages["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    (step,) = deploy["steps"]
+    assert step["uses"].startswith("actions/deploy-pages@")
+    assert step["id"] in deploy["environment"]["url"]
+
+
+# --- .ci/run: the same checks as nbval.yml -----------------------------------------------------------
+
+def test_ci_script_runs_the_readme_command_then_the_jax_run_with_the_slow_checks_on():
+    script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    lines = [line.strip() for line in script.splitlines() if line.strip() and not line.strip().startswith("#")]
+    assert "make test" in lines and "make test-jax" in lines
+    assert lines.index("make test") < lines.index("make test-jax")
+    for variable in ("CNNLAB_TEST_BINDER_ENV", "CNNLAB_TEST_COLAB_ENV"):
+        assert f"export {variable}=1" in lines[:lines.index("make test")]
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ntest-jax:", 1)[1].split("\n\n", 1)[0]
+    assert "KERAS_BACKEND=jax" in recipe and "CNNLAB_QUICK=1" in recipe and "--nbval" in recipe
+    notebooks = re.search(r"^JAX_NOTEBOOKS = (.+)$", makefile, re.MULTILINE).group(1)
+    assert "04_mnist_cnn.ipynb" in notebooks

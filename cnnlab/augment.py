@@ -1,0 +1,227 @@
+"""Data augmentation on uint8 batches, outside the model graph, for every Keras backend.
+
+Training sees each image moved by a few pixels and mirrored left-right, so the
+network cannot memorise exact pixel positions. The work is done in NumPy on
+uint8 batches as Keras asks for them (:func:`training_batches`), which costs
+far less on a CPU than augmentation layers inside the graph.
+
+Test-time augmentation (:func:`predict_views`) averages the model's class
+probabilities over a few such views of each test image.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from cnnlab import config
+from cnnlab.runtime import keras
+
+
+def _check_images(images, name="images"):
+    """Raise ValueError unless ``images`` is a uint8 batch of shape (N, H, W, C)."""
+    if not isinstance(images, np.ndarray) or images.ndim != 4 or images.dtype != np.uint8:
+        shape = getattr(images, "shape", None)
+        dtype = getattr(images, "dtype", type(images).__name__)
+        raise ValueError(f"{name} must be a uint8 array of shape (N, H, W, C); got {dtype} of shape {shape}")
+
+
+def translate(images, shifts, pad_mode="reflect"):
+    """Move each image by whole pixels; the border that comes in is mirrored from the image.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        uint8 batch, shape (N, H, W, C).
+    shifts : numpy.ndarray
+        Integer shifts (down, right) per image, shape (N, 2); each within -r..r for one r.
+    pad_mode : str
+        ``numpy.pad`` mode for the pixels moved in: "reflect" (mirror) or "constant" (zeros).
+
+    Returns
+    -------
+    numpy.ndarray
+        The moved images, shape (N, H, W, C), uint8.
+    """
+    _check_images(images)
+    shifts = np.asarray(shifts)
+    if shifts.shape != (len(images), 2) or shifts.dtype.kind not in "iu":
+        raise ValueError(f"shifts must be integers of shape ({len(images)}, 2); "
+                         f"got {shifts.dtype} of shape {shifts.shape}")
+    reach = int(np.abs(shifts).max()) if len(shifts) else 0
+    if reach == 0:
+        return images.copy()
+    height, width = images.shape[1:3]
+    padded = np.pad(images, ((0, 0), (reach, reach), (reach, reach), (0, 0)), mode=pad_mode)
+    moved = np.empty_like(images)
+    # One slice per distinct shift: (2r + 1)^2 NumPy copies per batch, not one per image.
+    for down, right in np.unique(shifts, axis=0):
+        chosen = np.flatnonzero((shifts[:, 0] == down) & (shifts[:, 1] == right))
+        top, left = reach - down, reach - right
+        moved[chosen] = padded[chosen, top:top + height, left:left + width]
+    return moved
+
+
+class AugmentedBatches(keras.utils.PyDataset):
+    """Shuffled training batches, each image shifted and (optionally) mirrored anew every epoch.
+
+    The NumPy version of :func:`training_batches`, for the JAX and PyTorch backends.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        uint8 images, shape (N, H, W, C).
+    labels : numpy.ndarray
+        What ``fit`` should learn, shape (N,) or (N, num_classes); batched alongside.
+    batch_size : int
+        Images per batch; the last batch of an epoch may be smaller.
+    max_shift : int
+        Largest move in pixels along each axis (0: no shifts).
+    flip : bool
+        Whether to mirror a random half left-right (never for digits: a mirrored 2 is no 2).
+    seed : int
+        Seed of the shuffling, shifts and flips.
+    """
+
+    def __init__(self, images, labels, batch_size, max_shift=2, flip=True, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        _check_settings(images, labels, batch_size, max_shift)
+        self.images, self.labels = images, np.asarray(labels)
+        self.batch_size, self.max_shift, self.flip = int(batch_size), int(max_shift), bool(flip)
+        self.random = np.random.default_rng(seed)
+        self._new_epoch()
+
+    def _new_epoch(self):
+        self.order = self.random.permutation(len(self.images))
+        self.shifts = self.random.integers(-self.max_shift, self.max_shift + 1, size=(len(self.images), 2))
+        self.mirrored = self.random.random(len(self.images)) < 0.5 if self.flip else np.zeros(len(self.images), bool)
+
+    @property
+    def num_batches(self):
+        return batches_per_epoch(len(self.images), self.batch_size)
+
+    def __len__(self):
+        return self.num_batches
+
+    def batch(self, index):
+        """The indices of batch ``index`` of this epoch and its augmented images, (indices, images)."""
+        chosen = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        images = translate(self.images[chosen], self.shifts[chosen])
+        mirrored = self.mirrored[chosen]
+        images[mirrored] = images[mirrored, :, ::-1]
+        return chosen, images
+
+    def __getitem__(self, index):
+        chosen, images = self.batch(index)
+        return images, self.labels[chosen]
+
+    def on_epoch_end(self):
+        self._new_epoch()
+
+
+def _check_settings(images, labels, batch_size, max_shift):
+    _check_images(images)
+    if len(labels) != len(images):
+        raise ValueError(f"images and labels differ in length: {len(images)} vs {len(labels)}")
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if not isinstance(max_shift, (int, np.integer)) or not 0 <= max_shift < min(images.shape[1:3]):
+        raise ValueError(f"max_shift must be an integer from 0 to {min(images.shape[1:3]) - 1}, "
+                         f"got {max_shift!r}")
+
+
+def batches_per_epoch(num_images, batch_size):
+    """Batches in one epoch: all the images, or a slice of them in quick mode (cnnlab.config)."""
+    return math.ceil(config.train_images_per_epoch(num_images) / batch_size)
+
+
+def _tensorflow_batches(images, labels, batch_size, max_shift, flip, seed):
+    """:func:`training_batches` as a tf.data pipeline: the augmentation runs in tf.data's threads."""
+    import tensorflow as tf  # only on the TensorFlow backend
+
+    images_tensor, labels_tensor = tf.constant(images), tf.constant(labels)
+    height, width = images.shape[1:3]
+    generator = tf.random.Generator.from_seed(seed)  # created once: new draws every epoch
+
+    def augment_batch(indices):
+        batch = tf.gather(images_tensor, indices)
+        count = tf.shape(indices)[0]
+        if max_shift:
+            padded = tf.pad(batch, [[0, 0], [max_shift, max_shift], [max_shift, max_shift], [0, 0]],
+                            mode="REFLECT")
+            starts = generator.uniform((count, 2), 0, 2 * max_shift + 1, dtype=tf.int32)
+            rows = starts[:, :1] + tf.range(height)[None]
+            columns = starts[:, 1:] + tf.range(width)[None]
+            batch = tf.gather(tf.gather(padded, rows, axis=1, batch_dims=1), columns, axis=2, batch_dims=1)
+        if flip:
+            mirrored = generator.uniform((count,)) < 0.5
+            batch = tf.where(mirrored[:, None, None, None], tf.reverse(batch, axis=[2]), batch)
+        return batch, tf.gather(labels_tensor, indices)
+
+    dataset = (tf.data.Dataset.range(len(images))
+               .shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+               .batch(batch_size)
+               .take(batches_per_epoch(len(images), batch_size))
+               .map(augment_batch, num_parallel_calls=tf.data.AUTOTUNE))
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+# fit's default shuffle=True does not apply to a tf.data pipeline, which shuffles itself (above).
+warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored")
+
+
+def training_batches(images, labels, batch_size, max_shift=2, flip=True, seed=0):
+    """Shuffled training batches for ``fit``: each image moved by up to ``max_shift`` pixels, maybe mirrored.
+
+    Every epoch draws new shifts (the border that comes in is mirrored from the
+    image) and, with ``flip``, mirrors a random half of the images left-right.
+    The images stay uint8 until the model. On the TensorFlow backend this is a
+    ``tf.data`` pipeline (a Python generator there can deadlock at the end of an
+    epoch: tensorflow/tensorflow#50637); elsewhere a :class:`AugmentedBatches`.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        uint8 images, shape (N, H, W, C).
+    labels : numpy.ndarray
+        Targets, shape (N,) or (N, num_classes).
+    batch_size, max_shift, flip, seed
+        As for :class:`AugmentedBatches`.
+    """
+    _check_settings(images, labels, batch_size, max_shift)
+    if keras.backend.backend() == "tensorflow":
+        return _tensorflow_batches(images, np.asarray(labels), int(batch_size), int(max_shift), bool(flip), seed)
+    return AugmentedBatches(images, labels, batch_size, max_shift=max_shift, flip=flip, seed=seed)
+
+
+def test_time_views(images, max_shift=1, flip=True):
+    """The views of :func:`predict_views`: the images, mirrored, and moved diagonally by ``max_shift``.
+
+    Returns a list of uint8 batches, each of shape (N, H, W, C): the original,
+    then (with ``flip``) its mirror, then for shifts (-s, -s) and (s, s) the
+    moved image and (with ``flip``) its mirror.
+    """
+    _check_images(images)
+    views = [images]
+    if flip:
+        views.append(images[:, :, ::-1])
+    for step in ((-max_shift, -max_shift), (max_shift, max_shift)) if max_shift else ():
+        moved = translate(images, np.tile(step, (len(images), 1)))
+        views.append(moved)
+        if flip:
+            views.append(moved[:, :, ::-1])
+    return views
+
+
+def predict_views(model, images, max_shift=1, flip=True, batch_size=500):
+    """Class probabilities averaged over :func:`test_time_views` of each image, shape (N, num_classes).
+
+    The untouched and mirrored images count half; the moved ones share the other
+    half (as airbench weighs them).
+    """
+    views = test_time_views(images, max_shift, flip)
+    per_view = [model.predict(view, batch_size=batch_size, verbose=0) for view in views]
+    plain = np.mean(per_view[:2 if flip else 1], axis=0)
+    if len(per_view) == (2 if flip else 1):
+        return plain
+    return 0.5 * plain + 0.5 * np.mean(per_view[2 if flip else 1:], axis=0)

@@ -1,0 +1,206 @@
+"""The two cells at the top of every notebook: launch badges and the Google Colab set-up.
+
+Both are generated here, from one place that holds the repository's address (change
+``REPOSITORY`` when the course is published under another GitHub owner/name):
+
+- a markdown cell with "Open in Colab" and "Binder" badges for that notebook;
+- a code cell that does nothing except on Google Colab, where it installs cnnlab (once per
+  runtime, when it is missing) from the repository's Git URL without touching Colab's own
+  TensorFlow, Keras and OpenCV, and turns on Colab's widget manager for ipywidgets 8.
+
+    python scripts/notebook_header.py --check   # exit 1 and name the notebooks that differ
+    python scripts/notebook_header.py --write   # insert or update the cells (idempotent)
+
+Each generated cell is marked in its metadata (``{"cnnlab": {"header": ...}}``), so a second
+``--write`` replaces it in place instead of adding another, and the site build
+(scripts/build_site.py) can leave it out of the pages, which carry their own launch buttons.
+"""
+
+import argparse
+import copy
+import pathlib
+import sys
+
+import nbformat
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPO / "notebooks"
+NOTEBOOK_GLOB = "0*.ipynb"
+
+# The one place that names the published repository (the Binder badge in README.md uses the same).
+REPOSITORY = "cnnlab/cnnlab"  # GitHub owner/name
+BRANCH = "main"
+GIT_URL = f"git+https://github.com/{REPOSITORY}.git@{BRANCH}"
+# Read by the set-up cell on Colab in place of GIT_URL: a fork, a tag, or a local checkout (tests).
+SOURCE_ENV = "CNNLAB_SOURCE"
+PAGES_URL = "https://{owner}.github.io/{name}/".format(owner=REPOSITORY.split("/")[0],
+                                                       name=REPOSITORY.split("/")[1])
+
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
+
+METADATA_KEY = "cnnlab"
+HEADER_KEY = "header"
+BADGES, SETUP = "badges", "colab-setup"
+CELL_IDS = {BADGES: "cnnlab-badges", SETUP: "cnnlab-colab-setup"}
+
+
+def colab_url(notebook_path):
+    """Colab's address for a notebook of the repository, ``notebook_path`` relative to its root."""
+    return f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/{notebook_path}"
+
+
+def binder_url(notebook_path):
+    return f"https://mybinder.org/v2/gh/{REPOSITORY}/{BRANCH}?urlpath=lab/tree/{notebook_path}"
+
+
+def badges_markdown(notebook_path):
+    return (f"[![Open In Colab]({COLAB_BADGE})]({colab_url(notebook_path)}) "
+            f"[![Binder]({BINDER_BADGE})]({binder_url(notebook_path)})")
+
+
+# The code cell, as learners read it. It must stay silent and fast off Colab: nbval compares its
+# (empty) output, and the first thing a learner runs should not be a wall of pip lines.
+# Colab is recognised by its own package, google.colab, which every Colab runtime has and ordinary
+# machines do not; it is imported, not looked up with find_spec, which raises where no `google`
+# package exists at all. A test stands in for Colab by putting such a package on the kernel's path.
+# cnnlab is installed with --no-deps: Colab already has TensorFlow, Keras, NumPy, Matplotlib and
+# OpenCV (as opencv-python, while cnnlab's metadata names the headless build), and resolving
+# cnnlab's requirements could pull a second OpenCV or a new Keras. Only requirements with nothing
+# installed are then added. The widget manager is turned on in every session (a front-end setting).
+SETUP_SOURCE = '''\
+# Google Colab set-up: installs cnnlab, this course's helper package, when it is missing.
+# Anywhere else (JupyterLab, Binder) this cell does nothing.
+try:
+    from google.colab import output as colab_output  # a package only Colab has
+except ImportError:
+    colab_output = None
+
+if colab_output:
+    import importlib.metadata, importlib.util, os, re, subprocess, sys
+
+    if importlib.util.find_spec("cnnlab") is None:
+        source = os.environ.get("{source_env}", "{git_url}")
+        pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+        # --no-deps keeps Colab's own TensorFlow, Keras and OpenCV; then add only what is missing.
+        subprocess.run([*pip, "--no-deps", source], check=True)
+        importlib.invalidate_caches()
+        missing = []
+        for requirement in importlib.metadata.requires("cnnlab") or []:
+            if "extra ==" in requirement:
+                continue
+            name = re.match(r"[A-Za-z0-9._-]+", requirement).group()
+            if name.startswith("opencv"):  # any OpenCV build will do: Colab has opencv-python
+                present = importlib.util.find_spec("cv2") is not None
+            else:
+                try:
+                    present = bool(importlib.metadata.version(name))
+                except importlib.metadata.PackageNotFoundError:
+                    present = False
+            if not present:
+                missing.append(requirement)
+        if missing:
+            subprocess.run([*pip, *missing], check=True)
+        importlib.invalidate_caches()
+
+    colab_output.enable_custom_widget_manager()  # the live widgets (ipywidgets 8) in notebooks 01-02
+'''.format(source_env=SOURCE_ENV, git_url=GIT_URL)
+
+
+def header_cells(notebook_path):
+    """The two generated cells for the notebook at ``notebook_path`` (relative to the repository)."""
+    badges = nbformat.v4.new_markdown_cell(badges_markdown(notebook_path))
+    setup = nbformat.v4.new_code_cell(SETUP_SOURCE.rstrip("\n"))
+    for cell, kind in ((badges, BADGES), (setup, SETUP)):
+        cell.id = CELL_IDS[kind]
+        cell.metadata = nbformat.from_dict({METADATA_KEY: {HEADER_KEY: kind}})
+    return [badges, setup]
+
+
+def header_kind(cell):
+    """BADGES or SETUP for a generated cell, None for any other."""
+    return cell.get("metadata", {}).get(METADATA_KEY, {}).get(HEADER_KEY)
+
+
+def is_header(cell):
+    return header_kind(cell) is not None
+
+
+def without_header(notebook):
+    """A copy of ``notebook`` with the generated cells removed."""
+    notebook = copy.deepcopy(notebook)
+    notebook.cells = [cell for cell in notebook.cells if not is_header(cell)]
+    return notebook
+
+
+def with_header(notebook, notebook_path):
+    """A copy of ``notebook`` with the generated cells, up to date, at the top (and nowhere else)."""
+    notebook = without_header(notebook)
+    notebook.cells[:0] = header_cells(notebook_path)
+    return notebook
+
+
+def _comparable(cell):
+    keep = {"cell_type", "id", "source", "metadata"}
+    cell = {key: value for key, value in cell.items() if key in keep}
+    if isinstance(cell.get("source"), list):
+        cell["source"] = "".join(cell["source"])
+    return cell
+
+
+def is_up_to_date(notebook, notebook_path):
+    """True when the first cells are exactly the generated ones (outputs and run counts aside)
+    and no other cell is marked as generated."""
+    expected = [_comparable(cell) for cell in header_cells(notebook_path)]
+    count = len(expected)
+    top = [_comparable(cell) for cell in notebook.cells[:count]]
+    outputs_clean = all(not cell.get("outputs") for cell in notebook.cells[:count]
+                        if cell.get("cell_type") == "code")
+    return top == expected and outputs_clean and not any(map(is_header, notebook.cells[count:]))
+
+
+def repository_path(path, root):
+    """The notebook's path relative to the repository root, as GitHub, Colab and Binder name it."""
+    return pathlib.Path(path).resolve().relative_to(pathlib.Path(root).resolve()).as_posix()
+
+
+def notebooks(folder):
+    return sorted(pathlib.Path(folder).glob(NOTEBOOK_GLOB))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--check", action="store_true", help="fail if any notebook's header differs")
+    action.add_argument("--write", action="store_true", help="insert or update the header cells")
+    parser.add_argument("--notebooks", type=pathlib.Path, default=NOTEBOOK_DIR,
+                        help=f"folder of the notebooks (default: {NOTEBOOK_DIR.relative_to(REPO)})")
+    parser.add_argument("--root", type=pathlib.Path, default=None,
+                        help="the repository root the badge links are relative to "
+                             "(default: the folder above --notebooks)")
+    args = parser.parse_args(argv)
+    root = args.root or args.notebooks.resolve().parent
+    paths = notebooks(args.notebooks)
+    if not paths:
+        parser.error(f"no {NOTEBOOK_GLOB} in {args.notebooks}")
+    stale = []
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        relative = repository_path(path, root)
+        if is_up_to_date(notebook, relative):
+            continue
+        stale.append(path)
+        if args.write:
+            nbformat.write(with_header(notebook, relative), path)
+            print(f"updated {path}")
+    if args.check and stale:
+        print("notebook header out of date (run `python scripts/notebook_header.py --write`):",
+              *stale, sep="\n  ", file=sys.stderr)
+        return 1
+    if not stale:
+        print(f"{len(paths)} notebook headers up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

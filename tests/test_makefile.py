@@ -1,0 +1,83 @@
+"""`make lab`, the README's first command: it starts JupyterLab as root too (a container, a cloud VM)
+and, where no browser can be opened, the output says which address to open."""
+
+import os
+import pathlib
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+START_SECONDS = 120  # JupyterLab on 2 busy cores
+
+
+def fake_id(folder, uid):
+    """A folder holding an `id` command that reports ``uid`` for `id -u`."""
+    folder.mkdir()
+    command = folder / "id"
+    command.write_text(f"#!/bin/sh\necho {uid}\n")
+    command.chmod(0o755)
+    return folder
+
+
+def lab_command_line(tmp_path, uid):
+    environment = {**os.environ, "PATH": f"{fake_id(tmp_path / f'uid{uid}', uid)}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(["make", "-n", "lab"], cwd=REPO, env=environment, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if "jupyter lab" in line]
+    return line.split()
+
+
+def test_lab_allows_root_only_when_run_as_root(tmp_path):
+    assert "--allow-root" in lab_command_line(tmp_path, 0)
+    assert "--allow-root" not in lab_command_line(tmp_path, 1000)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_make_lab_starts_jupyterlab_and_prints_the_address_to_open(tmp_path):
+    if not (REPO / ".venv" / "bin" / "jupyter").exists():
+        pytest.skip("no .venv/bin/jupyter: run `make setup` first")
+    port = free_port()
+    runtime = tmp_path / "runtime"
+    environment = {**os.environ,
+                   "BROWSER": str(tmp_path / "no-such-browser"),  # as on a server: no browser to open
+                   "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(runtime),
+                   "JUPYTER_DATA_DIR": str(tmp_path / "data")}
+    arguments = f"LAB_ARGS=--port={port} --ServerApp.port_retries=0"
+    log_path = tmp_path / "lab.log"
+    with open(log_path, "w") as log:
+        # -o: take the environment as it is (`make setup` is tested by every other command).
+        lab = subprocess.Popen(["make", "-o", ".venv/.installed", "lab", arguments], cwd=REPO, env=environment, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        address = re.compile(rf"http://(?:localhost|127\.0\.0\.1):{port}/lab\S*\?token=(\w+)")
+        deadline = time.monotonic() + START_SECONDS
+        while not (match := address.search(log_path.read_text(errors="replace"))):
+            assert lab.poll() is None, f"make lab exited ({lab.returncode}):\n{log_path.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"no address printed:\n{log_path.read_text()[-3000:]}"
+            time.sleep(0.5)
+        output = log_path.read_text(errors="replace")
+        assert "Running as root is not recommended" not in output
+        assert "If no browser window opens" in output.split(match.group(0))[0]  # the hint comes first
+        # The printed address works: the server answers with that token.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={match.group(1)}",
+                                    timeout=30) as response:
+            assert response.status == 200
+    finally:
+        if lab.poll() is None:
+            os.killpg(lab.pid, signal.SIGTERM)
+            try:
+                lab.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(lab.pid, signal.SIGKILL)
+                lab.wait()
