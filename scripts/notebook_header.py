@@ -135,8 +135,14 @@ def without_header(notebook):
 
 def with_header(notebook, notebook_path):
     """A copy of ``notebook`` with the generated cells, up to date, at the top (and nowhere else)."""
+    previous = {header_kind(cell): cell for cell in notebook.cells if is_header(cell)}
     notebook = without_header(notebook)
-    notebook.cells[:0] = header_cells(notebook_path)
+    cells = header_cells(notebook_path)
+    for cell in cells:
+        old = previous.get(header_kind(cell))
+        if cell.cell_type == "code" and old is not None and _comparable(old)["source"] == cell.source:
+            cell.execution_count = old.get("execution_count")  # an unchanged cell keeps its run
+    notebook.cells[:0] = cells
     return notebook
 
 

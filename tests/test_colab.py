@@ -349,3 +349,12 @@ def test_notebook_runs_in_a_colab_like_environment(colab_venv, name, tmp_path):
         views = [output for cell in executed.cells for output in cell.get("outputs", [])
                  if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
         assert views, "no widget was displayed"
+
+
+def test_rewriting_the_header_keeps_the_run_of_an_unchanged_set_up_cell():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    written = header.with_header(notebook, "notebooks/01_filters.ipynb")
+    setup = [cell for cell in written.cells if header.header_kind(cell) == "colab-setup"][0]
+    setup.execution_count = 1  # as a top-to-bottom run leaves it
+    again = header.with_header(written, "notebooks/01_filters.ipynb")
+    assert [cell for cell in again.cells if header.header_kind(cell) == "colab-setup"][0].execution_count == 1
