@@ -62,7 +62,6 @@ def checkpoint_path(model_name):
 
 # What quick mode shortens: training only, never the data or the shapes.
 QUICK_EPOCHS = 1
-QUICK_STEPS_PER_EPOCH = 100
 QUICK_TRAIN_IMAGES = 12_800  # images per quick epoch (100 batches of 128), whatever the batch size
 
 

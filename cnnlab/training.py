@@ -56,25 +56,13 @@ def one_hot(labels, num_classes):
 
 def steps_per_epoch(num_images, batch_size):
     """Batches in one pass over the data, the last one partial; capped in quick mode."""
-    steps = math.ceil(num_images / batch_size)
-    return min(steps, config.QUICK_STEPS_PER_EPOCH) if config.quick else steps
+    # The one quick cap (cnnlab.config): a number of images, whatever the batch size.
+    return math.ceil(config.train_images_per_epoch(num_images) / batch_size)
 
 
 def capped_epochs(full_epochs):
     """The number of epochs to train: as asked in full mode, capped in quick mode."""
     return min(full_epochs, config.QUICK_EPOCHS) if config.quick else full_epochs
-
-
-def one_cycle(peak_learning_rate, total_steps, warmup_fraction=0.2):
-    """A one-cycle schedule: linear warm-up to the peak, then cosine decay to zero."""
-    warmup_steps = max(1, int(total_steps * warmup_fraction))
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=peak_learning_rate / 10,
-        decay_steps=max(1, total_steps - warmup_steps),
-        warmup_target=peak_learning_rate,
-        warmup_steps=warmup_steps,
-        alpha=0.0,
-    )
 
 
 @dataclasses.dataclass
