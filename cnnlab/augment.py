@@ -217,11 +217,26 @@ def predict_views(model, images, max_shift=1, flip=True, batch_size=500):
     """Class probabilities averaged over :func:`test_time_views` of each image, shape (N, num_classes).
 
     The untouched and mirrored images count half; the moved ones share the other
-    half (as airbench weighs them).
+    half (as airbench weighs them). The views are made one at a time, so only one
+    copy of the images exists besides the originals.
     """
-    views = test_time_views(images, max_shift, flip)
-    per_view = [model.predict(view, batch_size=batch_size, verbose=0) for view in views]
-    plain = np.mean(per_view[:2 if flip else 1], axis=0)
-    if len(per_view) == (2 if flip else 1):
+    _check_images(images)
+    steps = ((-max_shift, -max_shift), (max_shift, max_shift)) if max_shift else ()
+
+    def views_of(moved):
+        yield moved
+        if flip:
+            yield moved[:, :, ::-1]
+
+    def mean_prediction(views):
+        total, count = 0.0, 0
+        for view in views:
+            total, count = total + model.predict(view, batch_size=batch_size, verbose=0), count + 1
+        return total / count
+
+    plain = mean_prediction(views_of(images))
+    if not steps:
         return plain
-    return 0.5 * plain + 0.5 * np.mean(per_view[2 if flip else 1:], axis=0)
+    moved = (view for step in steps
+             for view in views_of(translate(images, np.tile(step, (len(images), 1)))))
+    return 0.5 * plain + 0.5 * mean_prediction(moved)

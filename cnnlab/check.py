@@ -51,6 +51,7 @@ MNIST_SIDE, MNIST_TRAIN_IMAGES = 28, 60_000
 CIFAR_SIDE, CIFAR_TRAIN_IMAGES, MEGABYTE = 32, 50_000, 1_000_000
 LARGER_SIDE = 64  # photos of 64x64 instead of 32x32
 BATCH_IMAGES = 128
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 OVERFITTING_OPTIONS = {"a": "train for more epochs", "b": "add data augmentation",
                        "c": "make the dense layer wider", "d": "remove the dropout layers"}
 # 06_what_cnns_learn: (name, kernel or pool size, stride) of the CIFAR-10 recipe's model up to block3_conv2
@@ -84,6 +85,7 @@ QUESTIONS = {
     "batch_megabytes": "the megabytes one batch of 128 images takes in float32.",
     "smoothed_target": "the target for the true class with label_smoothing=0.1 and 10 classes.",
     "width_doubling_factor": "how many times more weights block2_conv2 has with doubled widths.",
+    "most_confused_pair": "the two classes the confusion matrix mixes up most, as a pair of names.",
     "feature_map_shape": "the shape of block2_relu's output in the MNIST model for one 64x64 image.",
     "first_layer_weights": "the number of weights in the CIFAR-10 model's block1_conv1.",
     "receptive_field_size": "how many pixels wide the receptive field of block3_conv2 is.",
@@ -885,6 +887,42 @@ def width_doubling_factor(answer):
                          ], "weights = k * k * C_in * F: see which factors change.", tolerance=0.01)
 
 
+def most_confused_pair(answer, matrix, class_names=CIFAR10_CLASSES):
+    """Check the pair of classes that ``matrix`` (rows true, columns predicted) mixes up most, both ways.
+
+    ``matrix`` is the confusion matrix the learner reads; a tie for the most
+    mistakes accepts any of the tied pairs.
+    """
+    exercise = "most_confused_pair"
+    if _unanswered(answer):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    matrix = np.asarray(matrix)
+    if matrix.shape != (len(class_names), len(class_names)):
+        return _report(exercise, HINT, f"pass the confusion matrix as the second argument, shape "
+                                       f"({len(class_names)}, {len(class_names)}); got shape {matrix.shape}.")
+    names = list(class_names)
+    if isinstance(answer, str) or not isinstance(answer, collections.abc.Sequence) or len(answer) != 2:
+        return _report(exercise, HINT, f"expected two class names, such as ({names[0]!r}, {names[1]!r}); "
+                                       f"got {_describe(answer)}.")
+    unknown = [name for name in answer if not isinstance(name, str) or name not in names]
+    if unknown:
+        return _report(exercise, HINT, f"{_describe(unknown[0])} is not a class name; they are "
+                                       f"{', '.join(names)}.")
+    first, second = (names.index(name) for name in answer)
+    if first == second:
+        return _report(exercise, HINT, "that is one class twice: the diagonal counts correct answers, "
+                                       "mistakes lie off it.")
+    mixed = matrix + matrix.T  # a pair's mistakes in both directions
+    np.fill_diagonal(mixed, 0)
+    if mixed[first, second] == mixed.max():
+        return _report(exercise, CORRECT, f"{answer[0]} and {answer[1]} are mixed up {mixed[first, second]} "
+                                          f"times in all, counting both directions.")
+    one_way = matrix[first, second], matrix[second, first]
+    return _report(exercise, HINT, f"{answer[0]} and {answer[1]} are mixed up {sum(one_way)} times in all; "
+                                   f"another pair is mixed up more. Add both cells of a pair (row a, column b "
+                                   f"and row b, column a) and compare.")
+
+
 # ---------------------------------------------------------------- 06_what_cnns_learn
 
 def feature_map_shape(answer):
@@ -898,16 +936,19 @@ def feature_map_shape(answer):
     if shape is None:
         return _report(exercise, HINT, _not_a_sequence(answer, "a tuple (height, width, channels)"))
 
-    def block2_side(side, padding):
+    def block2_side(side, padding, pooled=True):
+        """Height of block2_relu's maps: conv, pool in block 1; conv, pool in block 2 (then BN, ReLU)."""
         after_block1 = conv.output_size(conv.output_size(side, 3, padding), 2, "valid", 2)
-        return conv.output_size(after_block1, 3, padding)
+        block2_conv = conv.output_size(after_block1, 3, padding)
+        return conv.output_size(block2_conv, 2, "valid", 2) if pooled else block2_conv
 
     side, channels = block2_side(LARGER_SIDE, "same"), 2 * MNIST_WIDTH
     if shape == (side, side, channels):
-        return _report(exercise, CORRECT, "block1's pooling halves the image, and block2's same-padded "
-                                          "convolution keeps that size with twice the channels.")
-    sides = {LARGER_SIDE: "block1_pool comes before block2: it halves the height and width",
-             side // 2: "that is after block2_pool; block2_relu comes before it",
+        return _report(exercise, CORRECT, "each block's pooling halves the image (64 -> 32 -> 16) and its "
+                                          "same-padded convolution keeps the size; block 2 has 64 channels.")
+    sides = {LARGER_SIDE: "both poolings come before block2_relu: each halves the height and width",
+             block2_side(LARGER_SIDE, "same", pooled=False): "that is block2_conv's output; block2_pool "
+                                                             "halves it before block2_bn and block2_relu",
              block2_side(LARGER_SIDE, "valid"): "that is with valid padding: these convolutions use "
                                                 "same padding",
              block2_side(MNIST_SIDE, "same"): "that is for the 28x28 digits: the question is about "
@@ -978,10 +1019,10 @@ def _never_raises(check):
     1e308 gets a verdict, not a RuntimeWarning.
     """
     @functools.wraps(check)
-    def guarded(answer):
+    def guarded(answer, *figure_data):  # figure_data: what a figure-reading exercise's figure shows
         try:
             with np.errstate(all="ignore"):
-                return check(answer)
+                return check(answer, *figure_data)
         except Exception as error:  # the promise to learners: a hint, whatever the answer
             return _report(check.__name__, HINT, f"{UNCHECKABLE} {_describe(answer)} "
                                                  f"({type(error).__name__}): give "

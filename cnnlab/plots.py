@@ -1,5 +1,10 @@
 """Plot helpers for the notebooks: images, kernels, feature maps, training curves, predictions.
 
+Naming rule, course-wide: a function that draws is called ``plot_<what it
+shows>`` (here, and in :mod:`cnnlab.visualize`); a function that computes is
+named for what it returns (``evaluation.confusion_matrix`` counts, then
+``plots.plot_confusion_matrix`` draws the counts).
+
 Every helper draws into the Axes (or Figure) you pass, or into a new one when
 you pass None, forwards extra keyword arguments to the main Matplotlib call
 (usually ``imshow``), and returns what it drew, so a notebook can restyle it.
@@ -30,7 +35,7 @@ RIGHT_MARK, WRONG_MARK = "\u2713", "\u2717"  # tick and cross: the verdict witho
 GRAY_CMAP = "gray"
 DIVERGING_CMAP = "RdBu_r"
 CONFUSION_CMAP = "Blues"
-HEATMAP_CMAP = "turbo"  # like the usual "jet", with smoother lightness
+HEATMAP_CMAP = "inferno"  # lightness rises steadily: readable with every colour-vision deficiency
 CHANNEL_NAMES = ("R", "G", "B")
 CHANNEL_PRIMARIES = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
 
@@ -46,7 +51,7 @@ LABEL_FILL = 0.75  # the widest label takes at most this fraction of a pixel's w
 MAX_LABEL_HEIGHT = 0.5  # font size at most half a pixel, so rows stay apart
 MAX_FONTSIZE = 12
 PANEL_INCHES = 1.6  # size of one panel in the multi-image grids
-MAX_GRID_IMAGES = 100  # image_grid draws at most this many: 13 rows of 8, a screen or two
+MAX_GRID_IMAGES = 100  # plot_image_grid draws at most this many: 13 rows of 8, a screen or two
 GRID_TITLE_SIZE = "small"
 NO_MISTAKES_TEXT = "No misclassified images: all {count} predictions are right."
 
@@ -195,7 +200,7 @@ class PixelLabels(PathCollection):
         )
 
 
-def show_image(image, ax=None, title=None, **kwargs):
+def plot_image(image, ax=None, title=None, **kwargs):
     """Show one image without ticks.
 
     Parameters
@@ -224,7 +229,7 @@ def show_image(image, ax=None, title=None, **kwargs):
     return image_artist
 
 
-def image_grid(images, titles=None, ncols=8, title_colors=None, figsize=None, fig=None, **kwargs):
+def plot_image_grid(images, titles=None, ncols=8, title_colors=None, figsize=None, fig=None, **kwargs):
     """Show images in a grid, one panel each, optionally titled.
 
     Parameters
@@ -262,7 +267,7 @@ def image_grid(images, titles=None, ncols=8, title_colors=None, figsize=None, fi
     if looks_like_one:
         raise ValueError(
             f"images has shape {images.shape}, which looks like one image, not a batch: pass a batch "
-            "such as x_train[:8] (this image alone: image[np.newaxis]), or use show_image. For "
+            "such as x_train[:8] (this image alone: image[np.newaxis]), or use plot_image. For "
             "N images of H x W grayscale pixels, add the channel axis: images[..., np.newaxis]"
         )
     if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (1, 3)):
@@ -278,7 +283,7 @@ def image_grid(images, titles=None, ncols=8, title_colors=None, figsize=None, fi
     if ncols < 1:
         raise ValueError(f"ncols must be at least 1; got {ncols}")
     if count > MAX_GRID_IMAGES:  # thousands of panels: a figure hundreds of inches tall, for minutes
-        warnings.warn(f"image_grid shows the first {MAX_GRID_IMAGES} of {count} images; pass a slice "
+        warnings.warn(f"plot_image_grid shows the first {MAX_GRID_IMAGES} of {count} images; pass a slice "
                       f"such as images[:{MAX_GRID_IMAGES}] to choose which", stacklevel=2)
         count = MAX_GRID_IMAGES
         images = images[:count]
@@ -293,14 +298,14 @@ def image_grid(images, titles=None, ncols=8, title_colors=None, figsize=None, fi
         if index >= count:
             ax.set_axis_off()
             continue
-        show_image(images[index], ax=ax, **kwargs)
+        plot_image(images[index], ax=ax, **kwargs)
         if titles is not None:
             title_options = {} if title_colors is None else {"color": title_colors[index]}
             ax.set_title(titles[index], fontsize=GRID_TITLE_SIZE, **title_options)
     return list(axes[:count])
 
 
-def annotate_pixels(image, ax=None, fmt=None, fontsize=None, **kwargs):
+def plot_pixel_values(image, ax=None, fmt=None, fontsize=None, **kwargs):
     """Show a one-channel image with each pixel's value written on it.
 
     Text is black on light pixels and white on dark ones, decided from the
@@ -328,7 +333,7 @@ def annotate_pixels(image, ax=None, fmt=None, fontsize=None, **kwargs):
     """
     values = _check_image(image)
     if values.ndim != 2:
-        raise ValueError(f"annotate_pixels needs one channel, shape (H, W); got shape {values.shape}")
+        raise ValueError(f"plot_pixel_values needs one channel, shape (H, W); got shape {values.shape}")
     ax = _new_axes_if_none(ax)
     image_artist = ax.imshow(values, **_imshow_options(values, kwargs))
     _hide_ticks(ax)
@@ -340,7 +345,7 @@ def annotate_pixels(image, ax=None, fmt=None, fontsize=None, **kwargs):
     return image_artist, pixel_labels
 
 
-def show_kernel(kernel, ax=None, **kwargs):
+def plot_kernel(kernel, ax=None, **kwargs):
     """Show a small convolution kernel with its values, on a diverging colormap centred on 0.
 
     Parameters
@@ -350,7 +355,7 @@ def show_kernel(kernel, ax=None, **kwargs):
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when None.
     **kwargs
-        Passed to :func:`annotate_pixels` (``fmt``, ``fontsize``) and ``ax.imshow``.
+        Passed to :func:`plot_pixel_values` (``fmt``, ``fontsize``) and ``ax.imshow``.
 
     Returns
     -------
@@ -365,11 +370,11 @@ def show_kernel(kernel, ax=None, **kwargs):
     # Same colour for +x and -x, white for 0, even when every weight is positive.
     limit = float(np.max(np.abs(kernel))) or 1.0
     options = {"cmap": DIVERGING_CMAP, "vmin": -limit, "vmax": limit, **kwargs}
-    image_artist, _ = annotate_pixels(kernel, ax=ax, **options)
+    image_artist, _ = plot_pixel_values(kernel, ax=ax, **options)
     return image_artist
 
 
-def rgb_channels(image, axes=None, tint=False, **kwargs):
+def plot_rgb_channels(image, axes=None, tint=False, **kwargs):
     """Show the R, G and B channels of a colour image side by side.
 
     Parameters
@@ -389,8 +394,8 @@ def rgb_channels(image, axes=None, tint=False, **kwargs):
     """
     values = _check_image(image)
     if values.ndim != 3:
-        raise ValueError(f"rgb_channels needs an RGB image, shape (H, W, 3); got shape {values.shape}")
-    axes = _axes_list(axes, 3, "rgb_channels")
+        raise ValueError(f"plot_rgb_channels needs an RGB image, shape (H, W, 3); got shape {values.shape}")
+    axes = _axes_list(axes, 3, "plot_rgb_channels")
     top = 255 if np.issubdtype(values.dtype, np.integer) else 1.0
     for channel, (ax, name, primary) in enumerate(zip(axes, CHANNEL_NAMES, CHANNEL_PRIMARIES)):
         # Black to pure red (not "Reds", which runs white to red) shows what the
@@ -403,7 +408,7 @@ def rgb_channels(image, axes=None, tint=False, **kwargs):
     return axes
 
 
-def feature_maps(maps, ncols=8, fig=None, titles=None, max_channels=None, **kwargs):
+def plot_feature_maps(maps, ncols=8, fig=None, titles=None, max_channels=None, **kwargs):
     """Show the channels of one layer's output, one panel per channel.
 
     Parameters
@@ -433,10 +438,10 @@ def feature_maps(maps, ncols=8, fig=None, titles=None, max_channels=None, **kwar
     panels = np.moveaxis(maps[..., :channels], -1, 0)  # (C, H, W), a view
     if titles is None:
         titles = [f"channel {channel}" for channel in range(channels)]
-    return image_grid(panels, titles=titles, ncols=ncols, fig=fig, **kwargs)
+    return plot_image_grid(panels, titles=titles, ncols=ncols, fig=fig, **kwargs)
 
 
-def training_history(history, metrics=("loss", "accuracy"), axes=None, **kwargs):
+def plot_training_history(history, metrics=("loss", "accuracy"), axes=None, **kwargs):
     """Plot training and validation curves per metric against the epoch number.
 
     Parameters
@@ -462,7 +467,7 @@ def training_history(history, metrics=("loss", "accuracy"), axes=None, **kwargs)
     missing = [metric for metric in metrics if metric not in curves]
     if missing:
         raise ValueError(f"history has no {missing}; it has {sorted(curves)}")
-    axes = _axes_list(axes, len(metrics), "training_history")
+    axes = _axes_list(axes, len(metrics), "plot_training_history")
     for ax, metric in zip(axes, metrics):
         for key, label in ((metric, "train"), (f"val_{metric}", "validation")):
             if key in curves:
@@ -476,7 +481,7 @@ def training_history(history, metrics=("loss", "accuracy"), axes=None, **kwargs)
     return axes
 
 
-def predictions_grid(images, y_true, y_pred, class_names, ncols=8, fig=None, **kwargs):
+def plot_predictions(images, y_true, y_pred, class_names, ncols=8, fig=None, **kwargs):
     """Show images titled "predicted (true)": a tick and blue when right, a cross and red when wrong.
 
     The tick or cross carries the verdict, so the colours are a help, never the only sign.
@@ -511,10 +516,10 @@ def predictions_grid(images, y_true, y_pred, class_names, ncols=8, fig=None, **k
     titles = [f"{RIGHT_MARK if ok else WRONG_MARK} {predicted} ({true})"
               for ok, predicted, true in zip(right, predicted_names, true_names)]
     colors = [RIGHT_COLOR if ok else WRONG_COLOR for ok in right]
-    return image_grid(images, titles=titles, ncols=ncols, title_colors=colors, fig=fig, **kwargs)
+    return plot_image_grid(images, titles=titles, ncols=ncols, title_colors=colors, fig=fig, **kwargs)
 
 
-def confusion_matrix(matrix, class_names, ax=None, normalize=False, **kwargs):
+def plot_confusion_matrix(matrix, class_names, ax=None, normalize=False, **kwargs):
     """Show a confusion matrix with every cell's count written on it.
 
     The colour scale is set by the largest *off-diagonal* cell (the diagonal, far
@@ -532,7 +537,7 @@ def confusion_matrix(matrix, class_names, ax=None, normalize=False, **kwargs):
     normalize : bool
         Show each row as fractions of its true class instead of counts.
     **kwargs
-        Passed to :func:`annotate_pixels` (``fmt``, ``fontsize``) and ``ax.imshow``.
+        Passed to :func:`plot_pixel_values` (``fmt``, ``fontsize``) and ``ax.imshow``.
 
     Returns
     -------
@@ -553,7 +558,7 @@ def confusion_matrix(matrix, class_names, ax=None, normalize=False, **kwargs):
     options = {"cmap": CONFUSION_CMAP, "vmin": 0, "vmax": top, **kwargs}
     if normalize:
         options = {"fmt": NORMALIZED_FORMAT, **options}
-    image_artist, _ = annotate_pixels(values, ax=ax, **options)
+    image_artist, _ = plot_pixel_values(values, ax=ax, **options)
     ax = image_artist.axes
     ticks = np.arange(len(class_names))
     ax.set_xticks(ticks, class_names, rotation=45, ha="right", rotation_mode="anchor")
@@ -563,7 +568,7 @@ def confusion_matrix(matrix, class_names, ax=None, normalize=False, **kwargs):
     return image_artist
 
 
-def misclassified(images, y_true, y_pred, class_names, max_images=16, ncols=8, fig=None, **kwargs):
+def plot_misclassified(images, y_true, y_pred, class_names, max_images=16, ncols=8, fig=None, **kwargs):
     """Show only the wrongly predicted images, titled "predicted (true)".
 
     Parameters
@@ -596,11 +601,11 @@ def misclassified(images, y_true, y_pred, class_names, max_images=16, ncols=8, f
         fig.text(0.5, 0.5, NO_MISTAKES_TEXT.format(count=len(images)), ha="center", va="center")
         return []
     shown = wrong[:max_images]  # copies only the shown images
-    return predictions_grid(np.asarray(images)[shown], true_labels[shown], predicted_labels[shown],
+    return plot_predictions(np.asarray(images)[shown], true_labels[shown], predicted_labels[shown],
                             class_names, ncols=ncols, fig=fig, **kwargs)
 
 
-def heatmap_overlay(image, heatmap, ax=None, alpha=0.4, **kwargs):
+def plot_heatmap_overlay(image, heatmap, ax=None, alpha=0.4, **kwargs):
     """Draw a heatmap (e.g. Grad-CAM) semi-transparently over an image.
 
     Parameters
@@ -623,7 +628,7 @@ def heatmap_overlay(image, heatmap, ax=None, alpha=0.4, **kwargs):
     heatmap = np.asarray(heatmap)
     if heatmap.ndim != 2:
         raise ValueError(f"heatmap must have shape (h, w); got shape {heatmap.shape}")
-    background = show_image(image, ax=ax)
+    background = plot_image(image, ax=ax)
     height, width = background.get_array().shape[:2]
     options = {
         "cmap": HEATMAP_CMAP,
@@ -645,7 +650,7 @@ JPEG_QUALITY = 80
 JPEG_DPI = 80
 
 
-def show_signed(values, ax=None, title=None, limit=None, colorbar=True, label=None, **kwargs):
+def plot_signed(values, ax=None, title=None, limit=None, colorbar=True, label=None, **kwargs):
     """Show signed values on the diverging colormap (blue negative, white 0, red positive) with a colour bar.
 
     Parameters
@@ -673,12 +678,12 @@ def show_signed(values, ax=None, title=None, limit=None, colorbar=True, label=No
     """
     values = _check_image(values)
     if values.ndim != 2:
-        raise ValueError(f"show_signed needs one channel, shape (H, W); got shape {values.shape}")
+        raise ValueError(f"plot_signed needs one channel, shape (H, W); got shape {values.shape}")
     largest = float(np.max(np.abs(values))) if values.size else 0.0
     limit = (largest or 1.0) if limit is None else float(limit)
     if not limit > 0:
         raise ValueError(f"limit must be > 0; got {limit}")
-    image_artist = show_image(values, ax=ax, title=title,
+    image_artist = plot_image(values, ax=ax, title=title,
                               **{"cmap": DIVERGING_CMAP, "vmin": -limit, "vmax": limit, **kwargs})
     if colorbar:
         image_artist.axes.figure.colorbar(image_artist, ax=image_artist.axes, label=label, shrink=0.8,
@@ -686,7 +691,7 @@ def show_signed(values, ax=None, title=None, limit=None, colorbar=True, label=No
     return image_artist
 
 
-def outline_windows(shape, size, stride=None, ax=None, colors=WINDOW_COLORS, **kwargs):
+def plot_windows(shape, size, stride=None, ax=None, colors=WINDOW_COLORS, **kwargs):
     """Draw a box around every window position (valid padding) of a kernel or pool on an (H, W) image.
 
     Parameters
@@ -728,7 +733,7 @@ def outline_windows(shape, size, stride=None, ax=None, colors=WINDOW_COLORS, **k
     return boxes
 
 
-def kernel_tensor(kernels, fig=None, **kwargs):
+def plot_kernel_tensor(kernels, fig=None, **kwargs):
     """Show a Conv2D weight tensor as F columns (one per filter) of C_in kernels (one per input channel).
 
     Parameters
@@ -738,7 +743,7 @@ def kernel_tensor(kernels, fig=None, **kwargs):
     fig : matplotlib.figure.Figure, optional
         Figure to fill; a new one when None.
     **kwargs
-        Passed to :func:`show_kernel` for every panel (e.g. ``fmt``). All panels
+        Passed to :func:`plot_kernel` for every panel (e.g. ``fmt``). All panels
         share one colour scale, so equal colours mean equal weights.
 
     Returns
@@ -757,7 +762,7 @@ def kernel_tensor(kernels, fig=None, **kwargs):
                "fmt": None if np.issubdtype(kernels.dtype, np.integer) else ".1f", **kwargs}
     for channel in range(channels):
         for index in range(num_filters):
-            show_kernel(kernels[:, :, channel, index], ax=axes[channel, index], **options)
+            plot_kernel(kernels[:, :, channel, index], ax=axes[channel, index], **options)
         axes[channel, 0].set_ylabel(f"channel {channel}")
     for index in range(num_filters):
         axes[0, index].set_title(f"filter {index}", fontsize=GRID_TITLE_SIZE)

@@ -3,7 +3,8 @@
 ``SOLUTIONS`` maps each exercise (a check name in ``cnnlab.check``) to the
 variable its notebook cell passes to the check and the code that sets it. The
 code replaces the placeholder in the exercise cell; it uses only NumPy (``np``)
-besides plain Python. ``tests/test_check.py`` runs every solution through its
+besides plain Python, and for a figure-reading exercise the notebook's variables
+that the figure shows (``CONTEXT``). ``tests/test_check.py`` runs every solution through its
 check, and ``scripts/make_solutions.py`` writes copies of the notebooks with the
 solutions filled in.
 """
@@ -120,10 +121,16 @@ true_class_target = 1 * (1 - smoothing) + smoothing / num_classes
     "width_doubling_factor": ("weight_factor", """
 weight_factor = (3 * 3 * 256 * 256) / (3 * 3 * 128 * 128)  # input channels and filters both double
 """),
+    "most_confused_pair": ("most_confused", """
+mixed = matrix + matrix.T  # a pair's mistakes, both ways: row a column b plus row b column a
+np.fill_diagonal(mixed, 0)  # the diagonal counts correct answers
+first, second = np.unravel_index(np.argmax(mixed), mixed.shape)
+most_confused = (class_names[first], class_names[second])
+"""),
     # 06_what_cnns_learn
     "feature_map_shape": ("block2_shape", """
-side = 64 // 2  # block1's same convolution keeps 64; block1_pool halves it
-block2_shape = (side, side, 64)  # block2_conv keeps 32 (same padding) with 2 x 32 filters
+side = 64 // 2 // 2  # same convolutions keep the size; block1_pool and block2_pool each halve it
+block2_shape = (side, side, 64)  # block2_conv has 2 x 32 filters; batch norm and ReLU keep the shape
 """),
     "first_layer_weights": ("block1_weights", """
 block1_weights = 3 * 3 * 24 * 64  # 64 filters of 3x3 on the 24 whitened channels; no bias before batch norm
@@ -144,9 +151,19 @@ def code(exercise):
     return SOLUTIONS[exercise][1].strip("\n")
 
 
-def answer(exercise):
-    """Run one exercise's solution code and return the value it passes to its check."""
+# The notebook variables a solution reads besides np: the figure-reading exercise reads the figure's data.
+CONTEXT = {"most_confused_pair": ("matrix", "class_names")}
+
+
+def answer(exercise, **context):
+    """Run one exercise's solution code and return the value it passes to its check.
+
+    ``context`` gives the notebook variables named in ``CONTEXT[exercise]``.
+    """
     variable, _ = SOLUTIONS.get(exercise, (None, None))
-    namespace = {"np": np}
+    missing = [name for name in CONTEXT.get(exercise, ()) if name not in context]
+    if missing:
+        raise ValueError(f"the solution of {exercise!r} reads the notebook's {', '.join(missing)}: pass them")
+    namespace = {"np": np, **context}
     exec(code(exercise), namespace)  # trusted code from this module, the same text as in the notebooks
     return namespace[variable]

@@ -127,7 +127,7 @@ def plot_filters(kernel, ncols=16, fig=None, **kwargs):
     if fig is None:
         rows = -(-count // ncols)
         fig = plt.figure(figsize=(0.8 * min(ncols, count), 0.95 * rows), layout="constrained")
-    return plots.image_grid(images, titles=titles, ncols=ncols, fig=fig, **{**options, **kwargs})
+    return plots.plot_image_grid(images, titles=titles, ncols=ncols, fig=fig, **{**options, **kwargs})
 
 
 # ------------------------------------------------------------------ feature maps
@@ -147,6 +147,8 @@ def feature_maps(model, image, layer_names):
     """Each named layer's output for one image, as a dict name -> float32 array (H, W, C)."""
     batch = _checked_images(model, np.asarray(image)[None], "image (one image, no batch axis)")
     outputs = activation_model(model, layer_names)(_as_tensor(batch), training=False)
+    if not isinstance(outputs, (list, tuple)):  # a model of one output returns the tensor itself
+        outputs = [outputs]
     return {name: ops.convert_to_numpy(output)[0] for name, output in zip(layer_names, outputs)}
 
 
@@ -162,7 +164,7 @@ def plot_layer_maps(maps_by_layer, max_channels=8, fig=None, **kwargs):
     fig : matplotlib.figure.Figure, optional
         Figure to fill; a new one when None.
     **kwargs
-        Passed to :func:`cnnlab.plots.feature_maps` (and on to ``imshow``).
+        Passed to :func:`cnnlab.plots.plot_feature_maps` (and on to ``imshow``).
 
     Returns
     -------
@@ -175,7 +177,7 @@ def plot_layer_maps(maps_by_layer, max_channels=8, fig=None, **kwargs):
     rows = fig.subfigures(len(maps_by_layer), 1, squeeze=False)[:, 0]
     drawn = {}
     for row, (name, maps) in zip(rows, maps_by_layer.items()):
-        drawn[name] = plots.feature_maps(maps, ncols=max_channels, fig=row, max_channels=max_channels,
+        drawn[name] = plots.plot_feature_maps(maps, ncols=max_channels, fig=row, max_channels=max_channels,
                                          **kwargs)
         height, width, channels = np.shape(maps)
         row.suptitle(f"{name}: {height}×{width}, {channels} channels", fontsize="medium")
@@ -252,6 +254,54 @@ def strongest_activations(model, images, layer_name, batch_size=ACTIVATION_BATCH
     return Strongest(values=values.astype(np.float32), rows=rows, columns=columns)
 
 
+def average_maps(model, images, layer_name, batch_size=ACTIVATION_BATCH_SIZE):
+    """``layer_name``'s feature maps averaged over many images: float32 (H, W, C).
+
+    Objects can sit anywhere in a photo, so averaged over many photos every
+    position of a channel should respond alike; where the average differs at
+    the border, the padding is the cause. The mean is taken inside the
+    sub-model, one batch at a time, summed in float64.
+    """
+    _layer_index(model, layer_name)
+    maps = model.get_layer(layer_name).output
+    if len(maps.shape) != 4:
+        raise ValueError(f"layer {layer_name!r} outputs shape {maps.shape}, not feature maps (N, H, W, C)")
+    images = _checked_images(model, images, "images")
+    total = np.zeros(maps.shape[1:], np.float64)
+    summary = keras.Model(model.inputs[0], ops.sum(maps, axis=0, keepdims=True))
+    for start in range(0, len(images), batch_size):
+        total += ops.convert_to_numpy(summary(_as_tensor(images[start:start + batch_size]), training=False))[0]
+    return (total / max(len(images), 1)).astype(np.float32)
+
+
+def border_contrast(maps, width=1):
+    """Per channel, how far the mean of the outer ``width`` positions differs from the inside: (C,) float32.
+
+    ``(frame mean - inside mean) / inside mean`` of maps (H, W, C), e.g. from
+    :func:`average_maps`: 0.5 means the frame responds half as much again.
+    Channels silent inside give 0 when the frame is silent too, else inf.
+    """
+    maps = np.asarray(maps, dtype=np.float64)
+    if maps.ndim != 3 or min(maps.shape[:2]) <= 2 * width:
+        raise ValueError(f"maps must have shape (H, W, C) with H and W above {2 * width}; got {maps.shape}")
+    frame = np.ones(maps.shape[:2], bool)
+    frame[width:-width, width:-width] = False
+    outside, inside = maps[frame].mean(axis=0), maps[~frame].mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        contrast = np.where(inside != 0, (outside - inside) / np.abs(inside),
+                            np.where(outside == 0, 0.0, np.inf))
+    return contrast.astype(np.float32)
+
+
+def upsample(heatmaps, size):
+    """Coarse heat maps (N, h, w) stretched bilinearly to (N, size, size), as the overlays draw them."""
+    heatmaps = np.asarray(heatmaps, dtype=np.float32)
+    if heatmaps.ndim != 3:
+        raise ValueError(f"heatmaps must have shape (N, h, w); got shape {heatmaps.shape}")
+    resized = ops.image.resize(heatmaps[..., None], (size, size), interpolation="bilinear")
+    return ops.convert_to_numpy(resized)[..., 0]
+
+
 def top_patches(images, strongest, field, channel, count=9):
     """The ``count`` images whose patches most excite ``channel``: (patches, image indices), strongest first.
 
@@ -293,7 +343,7 @@ def plot_top_patches(patches_by_channel, fig=None, **kwargs):
     if fig is None:
         fig = plt.figure(figsize=(1.1 * count, 1.3 * len(patches_by_channel)), layout="constrained")
     patches = np.concatenate([np.asarray(patches) for patches in patches_by_channel.values()])
-    return plots.image_grid(patches, titles=titles, ncols=count, fig=fig, **kwargs)
+    return plots.plot_image_grid(patches, titles=titles, ncols=count, fig=fig, **kwargs)
 
 
 # ------------------------------------------------------------------ Grad-CAM
@@ -372,7 +422,7 @@ def grad_cam(model, images, layer_name, class_indices=None):
 
     By default each image's predicted class is explained; pass ``class_indices``
     (N,) to explain other classes. Heat maps have the layer's resolution
-    (e.g. 8×8); :func:`cnnlab.plots.heatmap_overlay` stretches them over the image.
+    (e.g. 8×8); :func:`cnnlab.plots.plot_heatmap_overlay` stretches them over the image.
     """
     _check_chain(model)
     scores = _class_scores(model, layer_name)
@@ -390,28 +440,121 @@ def grad_cam(model, images, layer_name, class_indices=None):
     return heatmaps, class_indices
 
 
-def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=6, fig=None, alpha=0.4, **kwargs):
-    """Show Grad-CAM heat maps over their images, one panel each.
+def class_activation_maps(model, images, layer_name, class_indices):
+    """CAM (Zhou et al., 2016) of ``layer_name``: heat maps (N, h, w) in 0..1 read off the output weights.
+
+    Only for a head of global pooling then one Dense layer (then, optionally,
+    pointwise layers such as a positive Rescaling and the softmax), like the
+    recipes' models. Each map is the class's Dense weights applied to the
+    channels, clipped at 0 and divided by its maximum as in :func:`cam_from_gradients`.
+    For such a head the gradient of the class score is the same for every
+    position of a channel on average, so Grad-CAM at that layer gives these maps.
+    """
+    _check_chain(model)
+    later = model.layers[_layer_index(model, layer_name) + 1:]
+    global_pools = (layers.GlobalAveragePooling2D, layers.GlobalMaxPooling2D)
+    pointwise = (layers.Rescaling, layers.Activation, layers.Dropout, layers.Softmax)
+    if (len(later) < 2 or not isinstance(later[0], global_pools) or not isinstance(later[1], layers.Dense)
+            or not all(isinstance(layer, pointwise) for layer in later[2:])
+            or any(isinstance(layer, layers.Rescaling) and not np.all(np.asarray(layer.scale) > 0)
+                   for layer in later[2:])):
+        raise ValueError(f"CAM needs {layer_name!r} to be followed by global pooling, one Dense layer and "
+                         f"nothing but pointwise layers; model {model.name!r} has "
+                         f"{[layer.name for layer in later]} after it")
+    images = _checked_images(model, images, "images")
+    class_indices = np.asarray(class_indices, dtype=np.int64)
+    if class_indices.shape != (len(images),):
+        raise ValueError(f"class_indices must have shape ({len(images)},); got {class_indices.shape}")
+    features = activation_model(model, [layer_name])(_as_tensor(images), training=False)
+    features = ops.convert_to_numpy(features[0] if isinstance(features, (list, tuple)) else features)
+    weights = ops.convert_to_numpy(later[1].kernel)[:, class_indices]  # (C, N): each image's class column
+    heatmaps = np.maximum(np.einsum("nhwc,cn->nhw", features, weights), 0).astype(np.float32)
+    peaks = heatmaps.max(axis=(1, 2), keepdims=True)
+    return heatmaps / np.where(peaks > 0, peaks, 1)
+
+
+# ------------------------------------------------------------------ occlusion sensitivity
+
+OCCLUSION_PATCH = 8  # pixels: about an object part in a 32x32 photo
+OCCLUSION_STRIDE = 2
+OCCLUSION_FILL = 128  # mid grey
+
+
+def occlusion_sensitivity(model, image, class_index, patch_size=OCCLUSION_PATCH, stride=OCCLUSION_STRIDE,
+                          fill=OCCLUSION_FILL, batch_size=ACTIVATION_BATCH_SIZE):
+    """How much hiding each part of the image lowers the probability of ``class_index`` (Zeiler & Fergus).
+
+    A grey ``patch_size`` square slides over the image in steps of ``stride``;
+    the model scores every occluded copy. Only the model's inputs and outputs
+    are used, so this checks Grad-CAM without relying on its gradients.
 
     Parameters
     ----------
-    images : array_like, shape (N, H, W) , (N, H, W, 1) or (N, H, W, 3)
-    heatmaps : array_like, shape (N, h, w)
-        Values in 0..1, stretched over each image.
-    titles, title_colors : sequence, optional
-        N titles and their colours.
-    ncols : int
-        Panels per row.
-    fig : matplotlib.figure.Figure, optional
-        Figure to fill; a new one when None.
-    alpha : float
-        Opacity of the heat map.
-    **kwargs
-        Passed to :func:`cnnlab.plots.heatmap_overlay` for every panel.
+    model : keras.Model
+        Outputs class probabilities, shape (N, num_classes).
+    image : numpy.ndarray
+        One image, shape (H, W, C), of the model's input dtype (uint8 for cnnlab's models).
+    class_index : int
+        The class whose probability is watched.
 
     Returns
     -------
-    list of matplotlib.axes.Axes
+    drops : numpy.ndarray
+        float32, shape (H, W): for each pixel, the probability lost (on average
+        over the squares that cover it) when it is hidden; negative where hiding
+        it *raises* the probability.
+    probability : float
+        The probability of ``class_index`` for the untouched image.
+    """
+    image = np.asarray(image)
+    _checked_images(model, image[None], "image (one image, no batch axis)")
+    height, width = image.shape[:2]
+    if not 1 <= patch_size <= min(height, width) or stride < 1:
+        raise ValueError(f"patch_size must be 1..{min(height, width)} and stride at least 1; "
+                         f"got patch_size={patch_size}, stride={stride}")
+
+    def starts(size):  # the last square touches the far border
+        return sorted(set(range(0, size - patch_size + 1, stride)) | {size - patch_size})
+
+    corners = [(top, left) for top in starts(height) for left in starts(width)]
+    occluded = np.repeat(image[None], len(corners) + 1, axis=0)  # copy 0 stays untouched
+    for copy, (top, left) in enumerate(corners, start=1):
+        occluded[copy, top:top + patch_size, left:left + patch_size] = fill
+    probabilities = model.predict(occluded, batch_size=batch_size, verbose=0)[:, class_index]
+    total, covered = np.zeros((height, width)), np.zeros((height, width))
+    for (top, left), probability in zip(corners, probabilities[1:]):
+        total[top:top + patch_size, left:left + patch_size] += probabilities[0] - probability
+        covered[top:top + patch_size, left:left + patch_size] += 1
+    return (total / covered).astype(np.float32), float(probabilities[0])
+
+
+# ------------------------------------------------------------------ drawing Grad-CAM
+
+
+def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=2, fig=None, alpha=0.5, **kwargs):
+    """Show each image three ways: the photo, its heat map alone (with a colour bar), and the two overlaid.
+
+    Parameters
+    ----------
+    images : array_like, shape (N, H, W), (N, H, W, 1) or (N, H, W, 3)
+    heatmaps : array_like, shape (N, h, w)
+        Values in 0..1, stretched over each image.
+    titles, title_colors : sequence, optional
+        N titles (over each photo) and their colours.
+    ncols : int
+        Images per row (each takes three panels).
+    fig : matplotlib.figure.Figure, optional
+        Figure to fill; a new one when None.
+    alpha : float
+        Opacity of the heat map in the overlay.
+    **kwargs
+        Passed to ``imshow`` for the heat maps (alone and overlaid).
+
+    Returns
+    -------
+    dict
+        ``"photos"``, ``"heatmaps"``, ``"overlays"``: one Axes per image each;
+        ``"colorbar"``: the shared colour bar.
     """
     images, heatmaps = np.asarray(images), np.asarray(heatmaps)
     if len(images) != len(heatmaps) or heatmaps.ndim != 3:
@@ -420,13 +563,25 @@ def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=6, fig
     ncols = min(ncols, len(images))
     nrows = -(-len(images) // ncols)
     if fig is None:
-        fig = plt.figure(figsize=(CAM_PANEL_INCHES * ncols, 1.1 * CAM_PANEL_INCHES * nrows))
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax in axes[len(images):]:
-        ax.set_axis_off()
-    for index, (ax, image, heatmap) in enumerate(zip(axes, images, heatmaps)):
-        plots.heatmap_overlay(image, heatmap, ax=ax, alpha=alpha, **{"vmin": 0, "vmax": 1, **kwargs})
+        fig = plt.figure(figsize=(3 * CAM_PANEL_INCHES * ncols + 1, 1.1 * CAM_PANEL_INCHES * nrows),
+                         layout="constrained")
+    axes = fig.subplots(nrows, 3 * ncols, squeeze=False).reshape(nrows * ncols, 3)
+    for row in axes[len(images):]:
+        for ax in row:
+            ax.set_axis_off()
+    options = {"cmap": plots.HEATMAP_CMAP, "vmin": 0, "vmax": 1, **kwargs}
+    drawn = {"photos": [], "heatmaps": [], "overlays": []}
+    for index, ((photo_ax, heat_ax, overlay_ax), image, heatmap) in enumerate(zip(axes, images, heatmaps)):
+        plots.plot_image(image, ax=photo_ax)
+        heat = plots.plot_image(heatmap, ax=heat_ax, **options)
+        plots.plot_heatmap_overlay(image, heatmap, ax=overlay_ax, alpha=alpha, **options)
         if titles is not None:
             color = None if title_colors is None else title_colors[index]
-            ax.set_title(titles[index], fontsize=plots.GRID_TITLE_SIZE, color=color)
-    return list(axes[:len(images)])
+            photo_ax.set_title(titles[index], fontsize=plots.GRID_TITLE_SIZE, color=color)
+        heat_ax.set_title("heat map", fontsize=plots.GRID_TITLE_SIZE)
+        overlay_ax.set_title("overlay", fontsize=plots.GRID_TITLE_SIZE)
+        for key, ax in zip(drawn, (photo_ax, heat_ax, overlay_ax)):
+            drawn[key].append(ax)
+    drawn["colorbar"] = fig.colorbar(heat, ax=list(axes.ravel()), shrink=0.6,
+                                     label="evidence for the class (largest = 1)")
+    return drawn

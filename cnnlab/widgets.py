@@ -306,10 +306,10 @@ class KernelPlayground(LiveFigure):
         self.response = filters.apply_kernel(self.image, self.kernel)
         high = filters.symmetric_limits(self.response)[1]
         axes = self.figure.subplots(1, 3)
-        plots.show_image(self.image, ax=axes[0], title="input")
-        plots.show_kernel(self.kernel, ax=axes[1], fmt=".3g")
+        plots.plot_image(self.image, ax=axes[0], title="input")
+        plots.plot_kernel(self.kernel, ax=axes[1], fmt=".3g")
         axes[1].set_title("kernel")
-        plots.show_signed(self.response, ax=axes[2], title="response (red +, blue -)", limit=high)
+        plots.plot_signed(self.response, ax=axes[2], title="response (red +, blue -)", limit=high)
         self.figure.suptitle(self._title())
 
     def describe(self):
@@ -323,9 +323,9 @@ class KernelPlayground(LiveFigure):
         for ax, (name, kernel) in zip(axes, filters.KERNELS.items()):
             response = filters.apply_kernel(self.image, kernel)
             if abs(float(kernel.sum())) < ZERO_SUM:
-                plots.show_signed(response, ax=ax, title=name, limit=filters.symmetric_limits(response)[1])
+                plots.plot_signed(response, ax=ax, title=name, limit=filters.symmetric_limits(response)[1])
             else:  # a new photo, stored as a photo would be
-                plots.show_image(filters.to_uint8(response), ax=ax, title=f"{name} (0..255)")
+                plots.plot_image(filters.to_uint8(response), ax=ax, title=f"{name} (0..255)")
         figure.suptitle("The playground's presets on this image. Edge kernels: red +, blue -, white 0; "
                         "the others make photos, grey 0..255")
         return f"kernel playground, {STATIC_NOTE}: the response of each of the {len(filters.KERNELS)} presets"
@@ -358,15 +358,15 @@ class ConvolutionStepper(LiveFigure):
         step = self.step
         kernel_height, kernel_width = step.window.shape
         axes = self.figure.subplots(1, 4)
-        plots.annotate_pixels(self.image, ax=axes[0])
+        plots.plot_pixel_values(self.image, ax=axes[0])
         _outline(axes[0], step.row, step.column, kernel_height, kernel_width)
         axes[0].set_title("input and window")
-        plots.show_kernel(self.kernel, ax=axes[1])
+        plots.plot_kernel(self.kernel, ax=axes[1])
         axes[1].set_title("kernel")
-        plots.annotate_pixels(step.products, ax=axes[2])
+        plots.plot_pixel_values(step.products, ax=axes[2])
         axes[2].set_title("window × kernel")
         # The whole output, with the positions not reached yet left blank.
-        image_artist, labels = plots.annotate_pixels(step.output, ax=axes[3],
+        image_artist, labels = plots.plot_pixel_values(step.output, ax=axes[3],
                                                      vmin=step.output.min(), vmax=step.output.max())
         image_artist.set_data(np.ma.masked_array(step.output, mask=~step.done))
         colors = labels.get_facecolor()
@@ -388,7 +388,7 @@ class ConvolutionStepper(LiveFigure):
         axes = figure.subplots(*output.shape, squeeze=False)
         for row, col, _ in conv.sliding_windows(self.image, self.kernel.shape):
             ax = axes[row, col]
-            plots.annotate_pixels(self.image, ax=ax)
+            plots.plot_pixel_values(self.image, ax=ax)
             _outline(ax, row, col, kernel_height, kernel_width)
             ax.set_title(f"output[{row}, {col}] = {_number(output[row, col])}", fontsize="medium")
         figure.suptitle("The window at each of the output's positions")

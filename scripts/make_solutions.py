@@ -22,7 +22,8 @@ from cnnlab import solutions
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "solutions"
-CHECK_CALL = re.compile(r"^check\.(\w+)\((\w+)\)$")
+# check.NAME(VARIABLE), or check.NAME(VARIABLE, FIGURE_DATA) for an exercise that reads a figure
+CHECK_CALL = re.compile(r"^check\.(\w+)\((\w+)(?:, \w+)?\)$")
 
 
 def exercise_call(source):

@@ -21,17 +21,29 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
-from cnnlab import check, data, filters, models, pooling, recipes, solutions, training, visualize
+from cnnlab import check, data, evaluation, filters, models, pooling, recipes, solutions, training, visualize
 from scripts import make_solutions
 
 EXERCISES = sorted(check.QUESTIONS)
+
+# The figure-reading exercise checks against the matrix its figure shows; this one is made so that
+# the single largest cell (truck seen as automobile, 40) is not the most mixed-up pair (cat/dog, 30 + 25).
+SAMPLE_MATRIX = np.diag(np.full(10, 900))
+SAMPLE_MATRIX[3, 5], SAMPLE_MATRIX[5, 3], SAMPLE_MATRIX[9, 1], SAMPLE_MATRIX[1, 9] = 30, 25, 40, 5
+FIGURE_DATA = {"most_confused_pair": {"matrix": SAMPLE_MATRIX, "class_names": check.CIFAR10_CLASSES}}
+
+
+def solution_of(exercise):
+    """The worked solution's answer, given the figure data it reads."""
+    return solutions.answer(exercise, **FIGURE_DATA.get(exercise, {}))
 
 
 def run_check(exercise, answer):
     """Call check.<exercise>(answer); return (result, printed text)."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        result = getattr(check, exercise)(answer)
+        figure = FIGURE_DATA.get(exercise)
+        result = getattr(check, exercise)(answer, *([figure["matrix"]] if figure else []))
     return result, printed.getvalue()
 
 
@@ -39,6 +51,9 @@ def reveals(message, solution):
     """True if message spells out the solution: a number (also as 1,234), a sequence of them, or a string."""
     if isinstance(solution, str):
         return len(solution) > 1 and solution in message
+    if isinstance(solution, tuple) and all(isinstance(name, str) for name in solution):  # a pair of names
+        first, second = solution
+        return f"{first} and {second}" in message or f"{second} and {first}" in message
     values = np.ravel(np.asarray(solution, dtype=np.float64))
     texts = [f"{value:g}" if value != int(value) else f"{int(value)}" for value in values]
     candidates = [", ".join(texts)]
@@ -55,7 +70,7 @@ def test_every_exercise_has_a_check_a_question_and_a_solution():
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_solution_passes_its_check(exercise):
-    result, printed = run_check(exercise, solutions.answer(exercise))
+    result, printed = run_check(exercise, solution_of(exercise))
     assert result.status == check.CORRECT and result
     assert printed == str(result) + "\n" and printed.startswith("Correct! ")
 
@@ -195,6 +210,10 @@ MISTAKES = [
     ("onehot_loss", "binary_crossentropy", "yes/no"),
     ("onehot_loss", "mse", "squared error"),
     ("onehot_loss", "hinge", "not the loss for one-hot labels"),
+    ("most_confused_pair", ("truck", "automobile"), "another pair"),
+    ("most_confused_pair", ("cat", "cat"), "one class twice"),
+    ("most_confused_pair", "cat dog", "two class names"),
+    ("most_confused_pair", ("cat", "kitten"), "not a class name"),
     ("overfitting_fix", "a", "memorise"),
     ("overfitting_fix", "c", "wider"),
     ("overfitting_fix", "D", "dropout"),
@@ -216,12 +235,12 @@ MISTAKES = [
     ("width_doubling_factor", 2, "input channels"),
     ("width_doubling_factor", 8, "only two things double"),
     ("width_doubling_factor", True, "expected one number"),
-    ("feature_map_shape", (64, 64, 64), "block1_pool comes before"),
-    ("feature_map_shape", (16, 16, 64), "after block2_pool"),
-    ("feature_map_shape", (29, 29, 64), "valid padding"),
-    ("feature_map_shape", (14, 14, 64), "28x28 digits"),
-    ("feature_map_shape", (32, 32, 32), "block1's width"),
-    ("feature_map_shape", (None, 32, 32, 64), "batch axis"),
+    ("feature_map_shape", (64, 64, 64), "both poolings come before"),
+    ("feature_map_shape", (32, 32, 64), "block2_conv's output"),
+    ("feature_map_shape", (14, 14, 64), "valid padding"),
+    ("feature_map_shape", (7, 7, 64), "28x28 digits"),
+    ("feature_map_shape", (16, 16, 32), "block1's width"),
+    ("feature_map_shape", (None, 16, 16, 64), "batch axis"),
     ("feature_map_shape", 32, "expected a tuple"),
     ("first_layer_weights", 13_888, "no bias"),
     ("first_layer_weights", 1_728, "3 colours"),
@@ -241,7 +260,7 @@ def test_known_mistake_gets_its_hint_without_the_solution(exercise, wrong, fragm
     assert result.status == check.HINT and not result
     assert printed.startswith("Hint: ")
     assert fragment.lower() in result.message.lower(), result.message
-    solution = solutions.answer(exercise)
+    solution = solution_of(exercise)
     if not callable(solution) and np.ndim(solution) <= 2 and np.size(solution) <= 4:
         assert not reveals(result.message, solution), result.message
 
@@ -335,6 +354,9 @@ REFERENCES = {
     "seed_dense_params": lambda: models.seed_cifar10_cnn(input_shape=(64, 64, 3)).get_layer("dense1").count_params(),
     "batch_megabytes": lambda: np.zeros((128, 32, 32, 3), np.float32).nbytes / 1e6,
     "smoothed_target": smoothing_target_from_keras,
+    # The pair from the largest two-way count, found with cnnlab.evaluation instead of the solution's NumPy.
+    "most_confused_pair": lambda: tuple(evaluation.top_confusions(SAMPLE_MATRIX + SAMPLE_MATRIX.T,
+                                                                  check.CIFAR10_CLASSES, k=1)[0][:2]),
     "width_doubling_factor": lambda: (recipes.cifar10_model(widths=(128, 256, 256)).get_layer("block2_conv2")
                                       .count_params() / recipes.cifar10_model().get_layer("block2_conv2").count_params()),
     "feature_map_shape": lambda: tuple(recipes.mnist_model(input_shape=(64, 64, 1), width=check.MNIST_WIDTH)
@@ -367,9 +389,9 @@ def test_notebook_models_use_the_widths_the_checks_assume():
 
 
 def test_solution_kernels_do_what_the_exercises_ask_on_the_sample_image():
-    assert shifts_right(solutions.answer("shift_kernel"))
+    assert shifts_right(solution_of("shift_kernel"))
     assert not shifts_right(one_hot_kernel(1, 2))
-    diagonal = solutions.answer("diagonal_kernel")
+    diagonal = solution_of("diagonal_kernel")
     # Straight edges and flat areas give 0 with OpenCV too (reflected border, float32).
     stripes = np.zeros((16, 16), np.float32)
     stripes[:, 8:] = 1
@@ -379,7 +401,7 @@ def test_solution_kernels_do_what_the_exercises_ask_on_the_sample_image():
 
 
 def test_solution_max_pool_matches_keras_on_random_images():
-    my_max_pool = solutions.answer("max_pool")
+    my_max_pool = solution_of("max_pool")
     image = np.random.default_rng(1).standard_normal((9, 6)).astype(np.float32)
     theirs = keras.ops.convert_to_numpy(keras.layers.MaxPooling2D(2)(image.reshape(1, 9, 6, 1)))[0, :, :, 0]
     np.testing.assert_array_equal(my_max_pool(image), theirs)
@@ -402,7 +424,7 @@ def run_cell(source):
     """Execute notebook cell source with np and check available; return what it printed."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(source, {"np": np, "check": check})
+        exec(source, {"np": np, "check": check, **FIGURE_DATA["most_confused_pair"]})
     return printed.getvalue()
 
 
@@ -559,8 +581,8 @@ def test_answers_of_the_right_shape_but_any_dtype_and_value_get_one_verdict(exer
 
 TUPLE_EXERCISES = ["same_padding_split", "pooled_size", "conv_output_shape", "feature_map_shape"]
 NUMBER_EXERCISES = [exercise for exercise in EXERCISES
-                    if isinstance(solutions.answer(exercise), (int, float, np.number))
-                    and not isinstance(solutions.answer(exercise), bool)]
+                    if isinstance(solution_of(exercise), (int, float, np.number))
+                    and not isinstance(solution_of(exercise), bool)]
 
 
 @pytest.mark.parametrize("exercise", TUPLE_EXERCISES)
@@ -587,7 +609,7 @@ def test_huge_integer_is_a_hint_for_every_numeric_answer(exercise, answer):
 
 @pytest.mark.parametrize("exercise", NUMBER_EXERCISES)
 def test_complex_number_is_a_hint_for_every_numeric_answer(exercise):
-    result, _ = run_check(exercise, complex(solutions.answer(exercise), 1))
+    result, _ = run_check(exercise, complex(solution_of(exercise), 1))
     assert result.status == check.HINT and "real number" in result.message
 
 
@@ -600,7 +622,7 @@ def test_array_with_four_rows_is_not_taken_for_a_shape_with_a_batch_axis(exercis
 
 @pytest.mark.parametrize("exercise", TUPLE_EXERCISES)
 def test_sets_and_dicts_are_hints_about_order_even_with_the_right_values(exercise):
-    solution = tuple(solutions.answer(exercise))
+    solution = tuple(solution_of(exercise))
     for answer in (set(solution), frozenset(solution), dict(enumerate(solution)),
                    {value + 100: value for value in solution}):
         result, printed = run_check(exercise, answer)
@@ -609,14 +631,14 @@ def test_sets_and_dicts_are_hints_about_order_even_with_the_right_values(exercis
 
 
 def test_a_set_is_not_taken_for_an_ordered_pair():
-    valid, same = solutions.answer("pooled_size")
+    valid, same = solution_of("pooled_size")
     assert run_check("pooled_size", (valid, same))[0]
     assert not run_check("pooled_size", {same, valid})[0]  # iterates in sorted order: was "Correct!"
 
 
 @pytest.mark.parametrize("exercise", ["shift_kernel", "diagonal_kernel"])
 def test_complex_kernel_is_a_hint(exercise):
-    kernel = np.asarray(solutions.answer(exercise)) + 1j * np.eye(3)  # real part correct
+    kernel = np.asarray(solution_of(exercise)) + 1j * np.eye(3)  # real part correct
     result, printed = run_check(exercise, kernel)
     assert result.status == check.HINT and "complex" in result.message
     assert_one_verdict(result, printed)
@@ -680,7 +702,7 @@ def test_without_alarms_a_function_that_never_returns_is_reported_still_running(
     assert result.status == check.HINT and "still running" in result.message
     assert "restart the kernel" in result.message.lower()
     assert_one_verdict(result, printed)
-    assert run_check("max_pool", solutions.answer("max_pool"))[0]  # the thread path grades as well
+    assert run_check("max_pool", solution_of("max_pool"))[0]  # the thread path grades as well
 
 
 def test_a_bug_in_a_check_still_prints_one_hint(monkeypatch):
@@ -692,3 +714,20 @@ def test_a_bug_in_a_check_still_prints_one_hint(monkeypatch):
     assert result.status == check.HINT and result.message.startswith(check.UNCHECKABLE)
     assert "RuntimeError" in result.message and check.QUESTIONS["pooled_size"] in result.message
     assert printed.count("\n") == 1
+
+
+def test_a_tie_for_the_most_mixed_pair_accepts_either_pair():
+    tied = SAMPLE_MATRIX.copy()
+    tied[1, 9] = 15  # truck/automobile now 15 + 40 = 55, as many as cat/dog
+    for pair in [("cat", "dog"), ("automobile", "truck")]:
+        assert check.most_confused_pair(pair, tied)
+    assert not check.most_confused_pair(("bird", "cat"), tied)
+
+
+def test_the_class_names_match_the_data_module():
+    assert check.CIFAR10_CLASSES == tuple(data.CIFAR10_CLASSES)
+
+
+def test_a_matrix_of_the_wrong_shape_is_a_hint():
+    result = check.most_confused_pair(("cat", "dog"), np.zeros((3, 3)))
+    assert result.status == check.HINT and "shape (10, 10)" in result.message

@@ -79,9 +79,9 @@ def test_optimizer_follows_the_recipe():
 def test_quick_mode_trains_one_short_epoch(monkeypatch):
     monkeypatch.setattr(config, "quick", True)
     assert recipes.CIFAR10.epochs_to_train() == 1
-    assert recipes.CIFAR10.steps_per_epoch(45_000) == -(-config.QUICK_TRAIN_IMAGES // 512)
+    assert recipes.CIFAR10.steps_per_epoch(45_000) == -(-config.QUICK_TRAIN_IMAGES // recipes.CIFAR10.batch_size)
     monkeypatch.setattr(config, "quick", False)
-    assert recipes.CIFAR10.steps_per_epoch(45_000) == 88
+    assert recipes.CIFAR10.steps_per_epoch(45_000) == -(-45_000 // recipes.CIFAR10.batch_size)
 
 
 def test_a_tiny_training_run_learns_and_predicts_probabilities(monkeypatch):

@@ -36,12 +36,13 @@ def random_digits(count, seed=0):
 
 def test_receptive_field_of_mnist_fast_matches_the_hand_count(small_mnist_model):
     # By hand: a 3x3 conv adds 2 input steps, a 2x2 pool adds 1 step and doubles the step.
-    expected = {"block1_conv": (3, 1), "block1_relu": (3, 1), "block1_pool": (4, 2),
-                "block2_conv": (8, 2), "block2_pool": (10, 4), "block3_relu": (18, 4), "block3_pool": (22, 8)}
+    # Each block pools straight after its convolution, so its ReLU sees what the pooling sees.
+    expected = {"block1_conv": (3, 1), "block1_pool": (4, 2), "block1_relu": (4, 2),
+                "block2_conv": (8, 2), "block2_pool": (10, 4), "block3_conv": (18, 4), "block3_relu": (22, 8)}
     for name, (size, jump) in expected.items():
         field = visualize.receptive_field(small_mnist_model, name)
         assert (field.size, field.jump) == (size, jump), name
-    # block2's first position sees pool1 outputs -1..1, i.e. conv1 outputs -2..3, i.e. pixels -3..4.
+    # block2's first position: conv2 outputs 0..1, so pool1 outputs -1..2, conv1 outputs -2..5, pixels -3..6.
     assert visualize.receptive_field(small_mnist_model, "block2_relu").offset == -3
 
 
@@ -140,7 +141,7 @@ def test_feature_maps_equal_the_layer_by_layer_outputs(small_mnist_model):
         if layer.name in names:
             np.testing.assert_allclose(maps[layer.name], keras.ops.convert_to_numpy(values)[0],
                                        rtol=1e-5, atol=1e-5)
-    assert [maps[name].shape for name in names] == [(28, 28, 4), (7, 7, 8), (7, 7, 16)]
+    assert [maps[name].shape for name in names] == [(14, 14, 4), (7, 7, 8), (3, 3, 16)]
     with pytest.raises(ValueError, match=r"\(1, 32, 32, 3\)"):
         visualize.feature_maps(small_mnist_model, np.zeros((32, 32, 3), np.uint8), names)
 
@@ -151,7 +152,7 @@ def test_strongest_activations_are_the_maxima_of_the_full_maps(small_mnist_model
     maps = visualize.activation_model(small_mnist_model, ["block2_relu"]).predict(images, verbose=0)
     maps = maps[0] if isinstance(maps, list) else maps
     np.testing.assert_allclose(strongest.values, maps.max(axis=(1, 2)), rtol=1e-5, atol=1e-6)
-    at_position = np.take_along_axis(maps.reshape(20, -1, 8), (strongest.rows * 14 + strongest.columns)[:, None],
+    at_position = np.take_along_axis(maps.reshape(20, -1, 8), (strongest.rows * maps.shape[2] + strongest.columns)[:, None],
                                      axis=1)[:, 0]
     np.testing.assert_allclose(at_position, strongest.values, rtol=1e-5, atol=1e-6)
 
@@ -161,11 +162,43 @@ def test_top_patches_are_the_strongest_images_cropped_at_their_maximum(small_mni
     strongest = visualize.strongest_activations(small_mnist_model, images, "block2_relu")
     field = visualize.receptive_field(small_mnist_model, "block2_relu")
     patches, indices = visualize.top_patches(images, strongest, field, channel=5, count=4)
-    assert patches.shape == (4, 8, 8, 1) and patches.dtype == np.uint8
+    assert patches.shape == (4, 10, 10, 1) and patches.dtype == np.uint8
     np.testing.assert_array_equal(indices, np.argsort(-strongest.values[:, 5])[:4])
     first = indices[0]
     np.testing.assert_array_equal(patches[0], visualize.crop(images[first], field, strongest.rows[first, 5],
                                                              strongest.columns[first, 5]))
+
+
+def test_feature_maps_of_one_layer_keep_their_shape(small_mnist_model):
+    maps = visualize.feature_maps(small_mnist_model, random_digits(1)[0], ["block2_relu"])
+    assert list(maps) == ["block2_relu"] and maps["block2_relu"].shape == (7, 7, 8)
+
+
+def test_average_maps_are_the_mean_of_the_full_maps(small_mnist_model):
+    images = random_digits(21, seed=4)
+    average = visualize.average_maps(small_mnist_model, images, "block2_relu", batch_size=8)  # 3 batches
+    maps = visualize.activation_model(small_mnist_model, ["block2_relu"]).predict(images, verbose=0)
+    maps = maps[0] if isinstance(maps, list) else maps
+    assert average.shape == maps.shape[1:] and average.dtype == np.float32
+    np.testing.assert_allclose(average, maps.mean(axis=0), rtol=1e-5, atol=1e-6)
+
+
+def test_border_contrast_compares_the_frame_with_the_inside():
+    maps = np.ones((5, 5, 3), np.float32)
+    maps[0, :, 0] = 3  # channel 0: the top row responds three times as much
+    maps[:, :, 1] = 0  # channel 1: silent everywhere
+    maps[:, 0, 2] = 0  # channel 2: the left column silent
+    contrast = visualize.border_contrast(maps)
+    # 16 frame positions: channel 0 has 5 of them at 3, so (11 + 15) / 16 = 1.625 against 1 inside.
+    np.testing.assert_allclose(contrast, [0.625, 0.0, -5 / 16], rtol=1e-6)
+    with pytest.raises(ValueError, match="above 2"):
+        visualize.border_contrast(np.ones((2, 2, 1)))
+
+
+def test_upsample_keeps_a_flat_map_flat_and_stretches_to_the_size():
+    stretched = visualize.upsample(np.full((2, 3, 3), 0.5, np.float32), 32)
+    assert stretched.shape == (2, 32, 32)
+    np.testing.assert_allclose(stretched, 0.5, atol=1e-6)
 
 
 # ------------------------------------------------------------------ Grad-CAM
@@ -225,6 +258,61 @@ def test_grad_cam_rejects_bad_requests():
         visualize.grad_cam(model, images[..., :1], "features")
 
 
+def recipe_like_head(seed=0):
+    """Conv(1x1) -> global MAX pooling -> Dense without bias -> Rescaling -> softmax, as the recipes end."""
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((6, 6, 2)), layers.Conv2D(3, 1, name="features"),
+                             layers.Activation("relu", name="relu"),
+                             layers.GlobalMaxPooling2D(name="pool"), layers.Dense(4, use_bias=False, name="logits"),
+                             layers.Rescaling(1 / 9, name="scale"), layers.Activation("softmax", name="output")])
+
+
+def test_class_activation_maps_are_grad_cam_at_the_layer_before_global_pooling():
+    images = np.random.default_rng(1).normal(size=(6, 6, 6, 2)).astype(np.float32)
+    for model, layer in [(gap_model(), "features"), (recipe_like_head(), "relu")]:
+        heatmaps, classes = visualize.grad_cam(model, images, layer)
+        cams = visualize.class_activation_maps(model, images, layer, classes)
+        assert cams.shape == (6, 6, 6) and cams.max() == pytest.approx(1.0)
+        np.testing.assert_allclose(cams, heatmaps, rtol=1e-4, atol=1e-5)
+
+
+def test_class_activation_maps_need_a_global_pooling_head():
+    model = recipe_like_head()
+    images = np.zeros((2, 6, 6, 2), np.float32)
+    with pytest.raises(ValueError, match="followed by global pooling"):
+        visualize.class_activation_maps(model, images, "features", [0, 1])  # a ReLU comes first
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        visualize.class_activation_maps(model, images, "relu", [0])
+
+
+def corner_model():
+    """Class 0's probability grows with the brightness of the top-left 4x4 corner, and nothing else."""
+    model = keras.Sequential([keras.Input((8, 8, 1), dtype="uint8"), layers.Rescaling(1 / 255),
+                              layers.Cropping2D(((0, 4), (0, 4))), layers.GlobalAveragePooling2D(),
+                              layers.Dense(2, activation="softmax", name="output")])
+    model.get_layer("output").set_weights([np.array([[4.0, -4.0]], np.float32), np.zeros(2, np.float32)])
+    return model
+
+
+def test_occlusion_lowers_the_class_only_where_the_model_looks():
+    model, image = corner_model(), np.full((8, 8, 1), 255, np.uint8)
+    drops, probability = visualize.occlusion_sensitivity(model, image, 0, patch_size=2, stride=2, fill=0)
+    assert drops.shape == (8, 8) and drops.dtype == np.float32
+    assert probability == pytest.approx(1 / (1 + np.exp(-8)), rel=1e-5)
+    assert np.all(drops[:4, :4] > 0) and np.all(drops[4:, :] == 0) and np.all(drops[:, 4:] == 0)
+    hidden = image.copy()
+    hidden[:2, :2] = 0  # the one square that covers pixel (0, 0)
+    expected = probability - model.predict(hidden[None], verbose=0)[0, 0]
+    assert drops[0, 0] == pytest.approx(expected, rel=1e-5)
+
+
+def test_occlusion_rejects_a_patch_larger_than_the_image():
+    with pytest.raises(ValueError, match="patch_size must be 1..8"):
+        visualize.occlusion_sensitivity(corner_model(), np.zeros((8, 8, 1), np.uint8), 0, patch_size=9)
+    with pytest.raises(ValueError, match=r"\(N, 8, 8, 1\)"):
+        visualize.occlusion_sensitivity(corner_model(), np.zeros((8, 8), np.uint8), 0)
+
+
 def test_cam_from_gradients_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match=r"\(1, 2, 2, 3\) and \(1, 2, 2, 4\)"):
         visualize.cam_from_gradients(np.zeros((1, 2, 2, 3)), np.zeros((1, 2, 2, 4)))
@@ -258,14 +346,18 @@ def test_plot_top_patches_puts_each_channel_on_its_own_row():
         visualize.plot_top_patches({0: np.zeros((2, 4, 4)), 1: np.zeros((3, 4, 4))})
 
 
-def test_plot_grad_cam_overlays_each_heat_map_on_its_image():
+def test_plot_grad_cam_shows_photo_heat_map_and_overlay_with_one_colour_bar():
     images = np.zeros((3, 32, 32, 3), np.uint8)
     heatmaps = np.random.default_rng(3).random((3, 8, 8)).astype(np.float32)
-    axes = visualize.plot_grad_cam(images, heatmaps, titles=["a", "b", "c"], title_colors=["red"] * 3, ncols=2)
-    assert len(axes) == 3 and axes[2].get_title() == "c"
-    background, heat = axes[1].get_images()
+    drawn = visualize.plot_grad_cam(images, heatmaps, titles=["a", "b", "c"], title_colors=["red"] * 3, ncols=2)
+    assert [len(drawn[key]) for key in ("photos", "heatmaps", "overlays")] == [3, 3, 3]
+    assert drawn["photos"][2].get_title() == "c" and drawn["heatmaps"][2].get_title() == "heat map"
+    np.testing.assert_array_equal(drawn["photos"][1].get_images()[0].get_array(), images[1])
+    np.testing.assert_allclose(drawn["heatmaps"][1].get_images()[0].get_array(), heatmaps[1])
+    background, heat = drawn["overlays"][1].get_images()
     np.testing.assert_array_equal(background.get_array(), images[1])
     np.testing.assert_allclose(heat.get_array(), heatmaps[1])
+    assert drawn["colorbar"].mappable.get_clim() == (0, 1)
     with pytest.raises(ValueError, match="heat maps"):
         visualize.plot_grad_cam(images, heatmaps[:2])
 
@@ -277,5 +369,5 @@ def test_plot_helpers_pass_imshow_options_through():
     drawn = visualize.plot_layer_maps(maps, max_channels=2, cmap="magma")
     assert drawn["layer"][1].get_images()[0].get_cmap().name == "magma"
     images, heatmaps = np.zeros((1, 8, 8, 3), np.uint8), np.full((1, 2, 2), 0.5, np.float32)
-    heat = visualize.plot_grad_cam(images, heatmaps, vmax=2)[0].get_images()[1]
+    heat = visualize.plot_grad_cam(images, heatmaps, vmax=2)["overlays"][0].get_images()[1]
     assert heat.get_clim() == (0, 2)  # vmin keeps its default, vmax is the caller's

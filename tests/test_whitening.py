@@ -44,3 +44,20 @@ def test_directions_come_largest_first():
     directions = kernel.reshape(12, 24)[:, :12]
     spread = np.var(raw @ (directions / np.linalg.norm(directions, axis=0)), axis=0)
     assert np.all(np.diff(spread) <= 1e-6)
+
+
+def test_statistics_in_chunks_equal_numpy_on_all_patches_at_once():
+    images = correlated_images(count=37)  # not a multiple of the chunk: the last chunk is short
+    mean, covariance = whitening.patch_statistics(images, 2, chunk=8)
+    flat = whitening.patches(images, 2).astype(np.float64)
+    np.testing.assert_allclose(mean, flat.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(covariance, np.cov(flat, rowvar=False), rtol=1e-5, atol=1e-9)
+
+
+def test_statistics_need_two_images():
+    try:
+        whitening.patch_statistics(correlated_images(count=1), 2)
+    except ValueError as error:
+        assert "at least 2 images" in str(error)
+    else:
+        raise AssertionError("one image gave a covariance")
