@@ -194,6 +194,19 @@ def training_batches(images, labels, batch_size, max_shift=2, flip=True, seed=0)
     return AugmentedBatches(images, labels, batch_size, max_shift=max_shift, flip=flip, seed=seed)
 
 
+def _views(images, max_shift, flip):
+    """Yield the test-time views one at a time (see :func:`test_time_views`)."""
+    _check_images(images)
+    yield images
+    if flip:
+        yield images[:, :, ::-1]
+    for step in ((-max_shift, -max_shift), (max_shift, max_shift)) if max_shift else ():
+        moved = translate(images, np.tile(step, (len(images), 1)))
+        yield moved
+        if flip:
+            yield moved[:, :, ::-1]
+
+
 def test_time_views(images, max_shift=1, flip=True):
     """The views of :func:`predict_views`: the images, mirrored, and moved diagonally by ``max_shift``.
 
@@ -201,16 +214,7 @@ def test_time_views(images, max_shift=1, flip=True):
     then (with ``flip``) its mirror, then for shifts (-s, -s) and (s, s) the
     moved image and (with ``flip``) its mirror.
     """
-    _check_images(images)
-    views = [images]
-    if flip:
-        views.append(images[:, :, ::-1])
-    for step in ((-max_shift, -max_shift), (max_shift, max_shift)) if max_shift else ():
-        moved = translate(images, np.tile(step, (len(images), 1)))
-        views.append(moved)
-        if flip:
-            views.append(moved[:, :, ::-1])
-    return views
+    return list(_views(images, max_shift, flip))
 
 
 def predict_views(model, images, max_shift=1, flip=True, batch_size=500):
@@ -220,23 +224,11 @@ def predict_views(model, images, max_shift=1, flip=True, batch_size=500):
     half (as airbench weighs them). The views are made one at a time, so only one
     copy of the images exists besides the originals.
     """
-    _check_images(images)
-    steps = ((-max_shift, -max_shift), (max_shift, max_shift)) if max_shift else ()
-
-    def views_of(moved):
-        yield moved
-        if flip:
-            yield moved[:, :, ::-1]
-
-    def mean_prediction(views):
-        total, count = 0.0, 0
-        for view in views:
-            total, count = total + model.predict(view, batch_size=batch_size, verbose=0), count + 1
-        return total / count
-
-    plain = mean_prediction(views_of(images))
-    if not steps:
-        return plain
-    moved = (view for step in steps
-             for view in views_of(translate(images, np.tile(step, (len(images), 1)))))
-    return 0.5 * plain + 0.5 * mean_prediction(moved)
+    unmoved = 2 if flip else 1  # the first views: the images and their mirror
+    totals, counts = [0.0, 0.0], [0, 0]  # sums of probabilities: unmoved views, moved views
+    for index, view in enumerate(_views(images, max_shift, flip)):
+        group = 0 if index < unmoved else 1
+        totals[group] = totals[group] + model.predict(view, batch_size=batch_size, verbose=0)
+        counts[group] += 1
+    plain = totals[0] / counts[0]
+    return plain if not counts[1] else 0.5 * plain + 0.5 * totals[1] / counts[1]

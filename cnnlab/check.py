@@ -25,7 +25,7 @@ import threading
 
 import numpy as np
 
-from cnnlab import conv, filters, params, pooling
+from cnnlab import conv, data, filters, params, pooling
 
 CORRECT, HINT, NOT_ATTEMPTED = "correct", "hint", "not attempted"
 PREFIXES = {CORRECT: "Correct! ", HINT: "Hint: ", NOT_ATTEMPTED: "Not attempted yet: "}
@@ -51,7 +51,6 @@ MNIST_SIDE, MNIST_TRAIN_IMAGES = 28, 60_000
 CIFAR_SIDE, CIFAR_TRAIN_IMAGES, MEGABYTE = 32, 50_000, 1_000_000
 LARGER_SIDE = 64  # photos of 64x64 instead of 32x32
 BATCH_IMAGES = 128
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 OVERFITTING_OPTIONS = {"a": "train for more epochs", "b": "add data augmentation",
                        "c": "make the dense layer wider", "d": "remove the dropout layers"}
 # 06_what_cnns_learn: (name, kernel or pool size, stride) of the CIFAR-10 recipe's model up to block3_conv2
@@ -887,7 +886,7 @@ def width_doubling_factor(answer):
                          ], "weights = k * k * C_in * F: see which factors change.", tolerance=0.01)
 
 
-def most_confused_pair(answer, matrix, class_names=CIFAR10_CLASSES):
+def most_confused_pair(answer, matrix, class_names=data.CIFAR10_CLASSES):
     """Check the pair of classes that ``matrix`` (rows true, columns predicted) mixes up most, both ways.
 
     ``matrix`` is the confusion matrix the learner reads; a tie for the most

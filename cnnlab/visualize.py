@@ -233,6 +233,15 @@ class Strongest:
     columns: np.ndarray
 
 
+def _feature_map_output(model, layer_name):
+    """The symbolic output of ``layer_name``; ValueError unless it is feature maps (N, H, W, C)."""
+    _layer_index(model, layer_name)
+    maps = model.get_layer(layer_name).output
+    if len(maps.shape) != 4:
+        raise ValueError(f"layer {layer_name!r} outputs shape {maps.shape}, not feature maps (N, H, W, C)")
+    return maps
+
+
 def strongest_activations(model, images, layer_name, batch_size=ACTIVATION_BATCH_SIZE):
     """For every image and channel of ``layer_name``: the maximum activation and its position.
 
@@ -240,10 +249,7 @@ def strongest_activations(model, images, layer_name, batch_size=ACTIVATION_BATCH
     back instead of the full (N, H, W, C) maps (1 GB for MNIST's test set at
     the first layer).
     """
-    _layer_index(model, layer_name)
-    maps = model.get_layer(layer_name).output
-    if len(maps.shape) != 4:
-        raise ValueError(f"layer {layer_name!r} outputs shape {maps.shape}, not feature maps (N, H, W, C)")
+    maps = _feature_map_output(model, layer_name)
     height, width, channels = maps.shape[1:]
     flat = ops.reshape(maps, (-1, height * width, channels))
     summary = keras.Model(model.inputs[0], [ops.max(flat, axis=1), ops.argmax(flat, axis=1)])
@@ -262,10 +268,7 @@ def average_maps(model, images, layer_name, batch_size=ACTIVATION_BATCH_SIZE):
     the border, the padding is the cause. The mean is taken inside the
     sub-model, one batch at a time, summed in float64.
     """
-    _layer_index(model, layer_name)
-    maps = model.get_layer(layer_name).output
-    if len(maps.shape) != 4:
-        raise ValueError(f"layer {layer_name!r} outputs shape {maps.shape}, not feature maps (N, H, W, C)")
+    maps = _feature_map_output(model, layer_name)
     images = _checked_images(model, images, "images")
     total = np.zeros(maps.shape[1:], np.float64)
     summary = keras.Model(model.inputs[0], ops.sum(maps, axis=0, keepdims=True))
@@ -294,7 +297,7 @@ def border_contrast(maps, width=1):
 
 
 def upsample(heatmaps, size):
-    """Coarse heat maps (N, h, w) stretched bilinearly to (N, size, size), as the overlays draw them."""
+    """Coarse heat maps (N, h, w) stretched bilinearly to (N, size, size), like the overlays, to compare per pixel."""
     heatmaps = np.asarray(heatmaps, dtype=np.float32)
     if heatmaps.ndim != 3:
         raise ValueError(f"heatmaps must have shape (N, h, w); got shape {heatmaps.shape}")
@@ -411,10 +414,22 @@ def cam_from_gradients(features, gradients):
     if features.shape != gradients.shape or features.ndim != 4:
         raise ValueError(f"features and gradients must share one shape (N, h, w, C); "
                          f"got {features.shape} and {gradients.shape}")
-    weights = gradients.mean(axis=(1, 2), keepdims=True)
-    heatmaps = np.maximum((weights * features).sum(axis=-1), 0).astype(np.float32)
+    return _weighted_maps(features, gradients.mean(axis=(1, 2)))
+
+
+def _weighted_maps(features, weights):
+    """Heat maps (N, h, w) in 0..1: features (N, h, w, C) summed with weights (N, C), clipped at 0, scaled to max 1."""
+    heatmaps = np.maximum(np.einsum("nhwc,nc->nhw", features, weights), 0).astype(np.float32)
     peaks = heatmaps.max(axis=(1, 2), keepdims=True)
     return heatmaps / np.where(peaks > 0, peaks, 1)
+
+
+def _class_indices(class_indices, count):
+    """``class_indices`` as an int array of shape (count,); ValueError otherwise."""
+    class_indices = np.asarray(class_indices, dtype=np.int32)
+    if class_indices.shape != (count,):
+        raise ValueError(f"class_indices must have shape ({count},); got {class_indices.shape}")
+    return class_indices
 
 
 def grad_cam(model, images, layer_name, class_indices=None):
@@ -432,9 +447,7 @@ def grad_cam(model, images, layer_name, class_indices=None):
         features = features[0]
     if class_indices is None:
         class_indices = np.argmax(ops.convert_to_numpy(scores(features)), axis=-1)
-    class_indices = np.asarray(class_indices, dtype=np.int32)
-    if class_indices.shape != (len(images),):
-        raise ValueError(f"class_indices must have shape ({len(images)},); got {class_indices.shape}")
+    class_indices = _class_indices(class_indices, len(images))
     gradients = _gradient(scores, features, ops.convert_to_tensor(class_indices))
     heatmaps = cam_from_gradients(ops.convert_to_numpy(features), ops.convert_to_numpy(gradients))
     return heatmaps, class_indices
@@ -446,7 +459,7 @@ def class_activation_maps(model, images, layer_name, class_indices):
     Only for a head of global pooling then one Dense layer (then, optionally,
     pointwise layers such as a positive Rescaling and the softmax), like the
     recipes' models. Each map is the class's Dense weights applied to the
-    channels, clipped at 0 and divided by its maximum as in :func:`cam_from_gradients`.
+    channels, clipped at 0 and divided by its maximum, as :func:`cam_from_gradients` does.
     For such a head the gradient of the class score is the same for every
     position of a channel on average, so Grad-CAM at that layer gives these maps.
     """
@@ -462,15 +475,11 @@ def class_activation_maps(model, images, layer_name, class_indices):
                          f"nothing but pointwise layers; model {model.name!r} has "
                          f"{[layer.name for layer in later]} after it")
     images = _checked_images(model, images, "images")
-    class_indices = np.asarray(class_indices, dtype=np.int64)
-    if class_indices.shape != (len(images),):
-        raise ValueError(f"class_indices must have shape ({len(images)},); got {class_indices.shape}")
+    class_indices = _class_indices(class_indices, len(images))
     features = activation_model(model, [layer_name])(_as_tensor(images), training=False)
     features = ops.convert_to_numpy(features[0] if isinstance(features, (list, tuple)) else features)
     weights = ops.convert_to_numpy(later[1].kernel)[:, class_indices]  # (C, N): each image's class column
-    heatmaps = np.maximum(np.einsum("nhwc,cn->nhw", features, weights), 0).astype(np.float32)
-    peaks = heatmaps.max(axis=(1, 2), keepdims=True)
-    return heatmaps / np.where(peaks > 0, peaks, 1)
+    return _weighted_maps(features, weights.T)
 
 
 # ------------------------------------------------------------------ occlusion sensitivity
