@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -69,10 +70,17 @@ def test_make_lab_starts_jupyterlab_and_prints_the_address_to_open(tmp_path):
         output = log_path.read_text(errors="replace")
         assert "Running as root is not recommended" not in output
         assert "If no browser window opens" in output.split(match.group(0))[0]  # the hint comes first
-        # The printed address works: the server answers with that token.
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={match.group(1)}",
-                                    timeout=30) as response:
-            assert response.status == 200
+        # The printed address works: the server answers with that token. On a busy machine the
+        # first request can come a moment before the server accepts connections: retry until the deadline.
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={match.group(1)}",
+                                            timeout=30) as response:
+                    assert response.status == 200
+                break
+            except urllib.error.URLError as error:
+                assert time.monotonic() < deadline, f"the printed address does not answer ({error}):\n{output[-3000:]}"
+                time.sleep(0.5)
     finally:
         if lab.poll() is None:
             os.killpg(lab.pid, signal.SIGTERM)
