@@ -106,9 +106,7 @@ class AugmentedBatches(keras.utils.PyDataset):
     def batch(self, index):
         """The indices of batch ``index`` of this epoch and its augmented images, (indices, images)."""
         chosen = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        images = translate(self.images[chosen], self.shifts[chosen])
-        mirrored = self.mirrored[chosen]
-        images[mirrored] = images[mirrored, :, ::-1]
+        images, _ = _augmented(self.images, self.labels, chosen, self.shifts[chosen], self.mirrored[chosen])
         return chosen, images
 
     def __getitem__(self, index):
@@ -135,28 +133,33 @@ def batches_per_epoch(num_images, batch_size):
     return math.ceil(config.train_images_per_epoch(num_images) / batch_size)
 
 
+def _augmented(images, labels, chosen, shifts, mirrored):
+    """The images ``chosen`` moved by ``shifts`` and mirrored where ``mirrored``, with their labels."""
+    batch = translate(images[chosen], shifts)
+    batch[mirrored] = batch[mirrored, :, ::-1]
+    return batch, labels[chosen]
+
+
 def _tensorflow_batches(images, labels, batch_size, max_shift, flip, seed):
-    """:func:`training_batches` as a tf.data pipeline: the augmentation runs in tf.data's threads."""
+    """:func:`training_batches` as a tf.data pipeline that draws the shuffles, shifts and flips.
+
+    The pixels are copied in NumPy (``tf.numpy_function``), so the training
+    images are never turned into a tensor: TensorFlow would copy them all.
+    """
     import tensorflow as tf  # only on the TensorFlow backend
 
-    images_tensor, labels_tensor = tf.constant(images), tf.constant(labels)
-    height, width = images.shape[1:3]
     generator = tf.random.Generator.from_seed(seed)  # created once: new draws every epoch
 
     def augment_batch(indices):
-        batch = tf.gather(images_tensor, indices)
         count = tf.shape(indices)[0]
-        if max_shift:
-            padded = tf.pad(batch, [[0, 0], [max_shift, max_shift], [max_shift, max_shift], [0, 0]],
-                            mode="REFLECT")
-            starts = generator.uniform((count, 2), 0, 2 * max_shift + 1, dtype=tf.int32)
-            rows = starts[:, :1] + tf.range(height)[None]
-            columns = starts[:, 1:] + tf.range(width)[None]
-            batch = tf.gather(tf.gather(padded, rows, axis=1, batch_dims=1), columns, axis=2, batch_dims=1)
-        if flip:
-            mirrored = generator.uniform((count,)) < 0.5
-            batch = tf.where(mirrored[:, None, None, None], tf.reverse(batch, axis=[2]), batch)
-        return batch, tf.gather(labels_tensor, indices)
+        shifts = generator.uniform((count, 2), -max_shift, max_shift + 1, dtype=tf.int64)
+        mirrored = generator.uniform((count,)) < 0.5 if flip else tf.zeros((count,), tf.bool)
+        batch, batch_labels = tf.numpy_function(
+            lambda *arrays: _augmented(images, labels, *arrays), [indices, shifts, mirrored],
+            [tf.uint8, tf.as_dtype(labels.dtype)], stateful=False)
+        batch.set_shape((None, *images.shape[1:]))
+        batch_labels.set_shape((None, *labels.shape[1:]))
+        return batch, batch_labels
 
     dataset = (tf.data.Dataset.range(len(images))
                .shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
@@ -217,12 +220,13 @@ def test_time_views(images, max_shift=1, flip=True):
     return list(_views(images, max_shift, flip))
 
 
-def predict_views(model, images, max_shift=1, flip=True, batch_size=500):
+def predict_views(model, images, max_shift=1, flip=True, batch_size=100):
     """Class probabilities averaged over :func:`test_time_views` of each image, shape (N, num_classes).
 
     The untouched and mirrored images count half; the moved ones share the other
     half (as airbench weighs them). The views are made one at a time, so only one
-    copy of the images exists besides the originals.
+    copy of the images exists besides the originals, and predicted in batches of
+    100, which here took as long as 500 with about 100 MB less memory.
     """
     unmoved = 2 if flip else 1  # the first views: the images and their mirror
     totals, counts = [0.0, 0.0], [0, 0]  # sums of probabilities: unmoved views, moved views

@@ -5,11 +5,14 @@
 
 The last line printed is one JSON object:
 {"mode": "quick"|"full", "notebooks": {"01_filters": {"seconds": s, "peak_rss_mb": m}, ...},
- "total_seconds": t}
+ "total_seconds": t, "jax_installed": bool}
+"jax_installed" matters for memory: where JAX is installed, importing Keras on the
+TensorFlow backend imports it too (about 0.1 GB); the requirements do not install it.
 With --write the executed notebooks (outputs included) replace the stored ones.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import pathlib
@@ -79,7 +82,8 @@ def main(argv=None):
         if args.write:
             nbformat.write(notebook, path)
     print(json.dumps({"mode": "quick" if args.quick else "full", "notebooks": results,
-                      "total_seconds": round(total, 1)}))
+                      "total_seconds": round(total, 1),
+                      "jax_installed": importlib.util.find_spec("jax") is not None}))
     return 0
 
 
