@@ -106,8 +106,7 @@ class AugmentedBatches(keras.utils.PyDataset):
     def batch(self, index):
         """The indices of batch ``index`` of this epoch and its augmented images, (indices, images)."""
         chosen = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        images, _ = _augmented(self.images, self.labels, chosen, self.shifts[chosen], self.mirrored[chosen])
-        return chosen, images
+        return chosen, _augmented(self.images, chosen, self.shifts[chosen], self.mirrored[chosen])
 
     def __getitem__(self, index):
         chosen, images = self.batch(index)
@@ -133,11 +132,11 @@ def batches_per_epoch(num_images, batch_size):
     return math.ceil(config.train_images_per_epoch(num_images) / batch_size)
 
 
-def _augmented(images, labels, chosen, shifts, mirrored):
-    """The images ``chosen`` moved by ``shifts`` and mirrored where ``mirrored``, with their labels."""
+def _augmented(images, chosen, shifts, mirrored):
+    """The images ``chosen`` moved by ``shifts`` and mirrored where ``mirrored``, as a new uint8 batch."""
     batch = translate(images[chosen], shifts)
     batch[mirrored] = batch[mirrored, :, ::-1]
-    return batch, labels[chosen]
+    return batch
 
 
 def _tensorflow_batches(images, labels, batch_size, max_shift, flip, seed):
@@ -155,8 +154,8 @@ def _tensorflow_batches(images, labels, batch_size, max_shift, flip, seed):
         shifts = generator.uniform((count, 2), -max_shift, max_shift + 1, dtype=tf.int64)
         mirrored = generator.uniform((count,)) < 0.5 if flip else tf.zeros((count,), tf.bool)
         batch, batch_labels = tf.numpy_function(
-            lambda *arrays: _augmented(images, labels, *arrays), [indices, shifts, mirrored],
-            [tf.uint8, tf.as_dtype(labels.dtype)], stateful=False)
+            lambda chosen, *draws: (_augmented(images, chosen, *draws), labels[chosen]),
+            [indices, shifts, mirrored], [tf.uint8, tf.as_dtype(labels.dtype)], stateful=False)
         batch.set_shape((None, *images.shape[1:]))
         batch_labels.set_shape((None, *labels.shape[1:]))
         return batch, batch_labels
