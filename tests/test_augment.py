@@ -134,7 +134,11 @@ def test_test_time_views_are_mirrors_and_diagonal_shifts():
 class FakeModel:
     """Predicts from the mean brightness of the left half: lets the view weighting be checked exactly."""
 
-    def predict(self, images, batch_size=None, verbose=0):
+    def __init__(self):
+        self.batch_sizes = []
+
+    def predict_on_batch(self, images):
+        self.batch_sizes.append(len(images))
         left = images[:, :, : images.shape[2] // 2].mean(axis=(1, 2, 3)) / 255
         return np.stack([left, 1 - left], axis=1)
 
@@ -143,10 +147,17 @@ def test_predict_views_weighs_plain_and_moved_views_half_each():
     images = random_images(count=3)
     model = FakeModel()
     views = augment.test_time_views(images, max_shift=1, flip=True)
-    per_view = [model.predict(view) for view in views]
+    per_view = [FakeModel().predict_on_batch(view) for view in views]
     expected = 0.5 * np.mean(per_view[:2], axis=0) + 0.5 * np.mean(per_view[2:], axis=0)
-    np.testing.assert_allclose(augment.predict_views(model, images), expected)
-    np.testing.assert_allclose(augment.predict_views(model, images, max_shift=0, flip=False), per_view[0])
+    np.testing.assert_allclose(augment.predict_views(model, images, batch_size=2), expected, rtol=1e-6)
+    assert model.batch_sizes == [2] * 6 + [1] * 6  # six views of each batch, never the whole set at once
+    np.testing.assert_allclose(augment.predict_views(model, images, max_shift=0, flip=False), per_view[0],
+                               rtol=1e-6)
+
+
+def test_predict_views_rejects_an_empty_set():
+    with pytest.raises(ValueError, match="images is empty"):
+        augment.predict_views(FakeModel(), np.zeros((0, 4, 4, 3), np.uint8))
 
 
 def test_training_batches_are_shifted_or_mirrored_copies_on_every_backend(monkeypatch):
@@ -182,3 +193,20 @@ def test_training_batches_read_the_images_in_place_without_a_copy(monkeypatch):
     images[:] = 7  # changed after the pipeline was built: batches must see the change
     for batch_images, _ in dataset:
         assert (np.asarray(batch_images) == 7).all()
+
+
+def test_training_batches_repeat_exactly_for_the_same_seed(monkeypatch):
+    # Parallel draws from one shared generator would come out in thread order, differently each run.
+    monkeypatch.setattr(config, "quick", False)
+    images, labels = random_images(count=64, side=6), np.arange(64)
+
+    def two_epochs(seed):
+        dataset = augment.training_batches(images, labels, batch_size=4, max_shift=2, flip=True, seed=seed)
+        return [(np.asarray(batch), np.asarray(batch_labels)) for _ in range(2) for batch, batch_labels in dataset]
+
+    first, again, other = two_epochs(3), two_epochs(3), two_epochs(4)
+    assert len(first) == len(again) == 32
+    for (images_a, labels_a), (images_b, labels_b) in zip(first, again):
+        np.testing.assert_array_equal(labels_a, labels_b)
+        np.testing.assert_array_equal(images_a, images_b)
+    assert any(not np.array_equal(a[0], b[0]) for a, b in zip(first, other))
