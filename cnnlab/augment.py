@@ -237,10 +237,12 @@ def predict_views(model, images, max_shift=1, flip=True, batch_size=100):
     _check_images(images)
     if not len(images):
         raise ValueError("images is empty: there is nothing to predict")
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     unmoved = 2 if flip else 1  # the first views: the images and their mirror
     averaged = []
     for start in range(0, len(images), batch_size):
-        views = list(_views(images[start:start + batch_size], max_shift, flip))
+        views = _views(images[start:start + batch_size], max_shift, flip)
         per_view = [np.asarray(model.predict_on_batch(view), dtype=np.float32) for view in views]
         plain = np.mean(per_view[:unmoved], axis=0)
         moved = per_view[unmoved:]

@@ -155,9 +155,12 @@ def test_predict_views_weighs_plain_and_moved_views_half_each():
                                rtol=1e-6)
 
 
-def test_predict_views_rejects_an_empty_set():
+def test_predict_views_rejects_an_empty_set_and_a_bad_batch_size():
     with pytest.raises(ValueError, match="images is empty"):
         augment.predict_views(FakeModel(), np.zeros((0, 4, 4, 3), np.uint8))
+    for batch_size in (0, 2.5):
+        with pytest.raises(ValueError, match=f"batch_size must be a positive integer, got {batch_size}"):
+            augment.predict_views(FakeModel(), random_images(count=3), batch_size=batch_size)
 
 
 def test_training_batches_are_shifted_or_mirrored_copies_on_every_backend(monkeypatch):
