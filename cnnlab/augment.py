@@ -120,11 +120,16 @@ def _check_settings(images, labels, batch_size, max_shift):
     _check_images(images)
     if len(labels) != len(images):
         raise ValueError(f"images and labels differ in length: {len(images)} vs {len(labels)}")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    _check_batch_size(batch_size)
     if not isinstance(max_shift, (int, np.integer)) or not 0 <= max_shift < min(images.shape[1:3]):
         raise ValueError(f"max_shift must be an integer from 0 to {min(images.shape[1:3]) - 1}, "
                          f"got {max_shift!r}")
+
+
+def _check_batch_size(batch_size):
+    """Raise ValueError unless ``batch_size`` is a positive integer."""
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
 
 
 def batches_per_epoch(num_images, batch_size):
@@ -237,8 +242,7 @@ def predict_views(model, images, max_shift=1, flip=True, batch_size=100):
     _check_images(images)
     if not len(images):
         raise ValueError("images is empty: there is nothing to predict")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    _check_batch_size(batch_size)
     unmoved = 2 if flip else 1  # the first views: the images and their mirror
     averaged = []
     for start in range(0, len(images), batch_size):
