@@ -9,7 +9,7 @@ The last line printed is one JSON object:
 "peak_rss_mb" is the kernel's peak resident set (VmHWM): it includes the pages of shared
 libraries it has read (TensorFlow's alone are 0.4-0.5 GB), which the system shares with other
 processes and can drop and read again under memory pressure; it moved by about 150 MB between
-two runs of notebook 05 an hour apart. "peak_anonymous_mb" is the largest anonymous
+two runs of notebook 05 40 minutes apart. "peak_anonymous_mb" is the largest anonymous
 memory (RssAnon: the arrays, tensors and heap, which cannot be dropped) seen by sampling every
 0.1 s, so a short spike between two samples can be missed.
 "jax_installed" matters for memory: where JAX is installed, importing Keras on the
