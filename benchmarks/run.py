@@ -46,12 +46,10 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from cnnlab import augment, config, data, evaluation, models, recipes, training
+from cnnlab import config, data, evaluation, models, prediction, recipes, runtime, training
 from cnnlab.runtime import keras
 
 SEED = 0
-NUM_CLASSES = 10
-VALIDATION_FRACTION = 0.1  # every model holds out the last 10% of the training set, as the notebooks do
 TEST_BATCH_SIZE = 500
 SECTIONS = ("mnist", "cifar10", "ablation")
 RESULTS_PATH = recipes.BENCHMARK_RESULTS  # the latest measurements, which notebook 05 prints
@@ -91,7 +89,6 @@ CLASSICS = {
               Classic("keras_io_mnist_convnet", "keras.io Simple MNIST convnet", models.keras_io_mnist_convnet,
                       "adam", True, 128, 15)),
 }
-RECIPES = {"cifar10": recipes.CIFAR10, "mnist": recipes.MNIST}
 LOADERS = {"cifar10": data.load_cifar10, "mnist": data.load_mnist}
 
 # What the ablation removes, one at a time, from the CIFAR-10 recipe (test-time views: scored both ways).
@@ -272,7 +269,7 @@ def scorer(images, labels, recipe=None):
         if recipe is None:
             probabilities = model.predict(images, batch_size=TEST_BATCH_SIZE, verbose=0)
         else:
-            probabilities = recipes.predict(recipe, model, images)
+            probabilities = prediction.predict_recipe(recipe, model, images)
         return evaluation.accuracy(labels, probabilities)
     return score
 
@@ -281,8 +278,8 @@ def train_classic(classic, train, validation, test, epochs, log=progress):
     """Train one classic as its source does (plain fit, default optimizer) with the test clock."""
     (x_fit, y_fit), (x_valid, y_valid), (x_test, y_test) = train, validation, test
     if classic.one_hot:
-        y_fit, y_valid = training.one_hot(y_fit, NUM_CLASSES), training.one_hot(y_valid, NUM_CLASSES)
-    training.set_seed(SEED)
+        y_fit, y_valid = training.one_hot(y_fit, models.NUM_CLASSES), training.one_hot(y_valid, models.NUM_CLASSES)
+    runtime.set_seed(SEED)
     model = classic.builder()
     model.compile(optimizer=classic.optimizer, loss=classic.loss, metrics=["accuracy"])
     prefix = f"  {classic.key} ({classic.source})"
@@ -302,19 +299,20 @@ def train_recipe(recipe, train, validation, test, label, builder=None, views_eve
     plain predictions per epoch and the views once at the end.
     """
     (x_fit, y_fit), (x_valid, y_valid), (x_test, y_test) = train, validation, test
-    training.set_seed(SEED)
+    runtime.set_seed(SEED)
     prefix = f"  cnnlab {label}"
     log(f"{prefix}: {len(x_fit):,} images, batch {recipe.batch_size}, {recipe.epochs} epoch(s)")
     clock = TestAccuracyClock(scorer(x_test, y_test, recipe if views_every_epoch else None),
                               log=lambda line: log(f"{prefix} {line}"))
     clock.start()  # the whitening layer is computed from the data: that counts as training
-    keras.mixed_precision.set_global_policy(recipes.precision_policy())  # as notebooks 04/05 do
+    keras.mixed_precision.set_global_policy(runtime.precision_policy())  # as notebooks 04/05 do
     try:
-        model = recipes.compiled_model(recipe, x_fit, model=(builder or recipes.BUILDERS[recipe.name])())
+        model = training.compiled_model(recipe, x_fit, model=builder() if builder else None)
     finally:
         keras.mixed_precision.set_global_policy("float32")  # the classics compute as their sources do
-    batches = recipes.train_batches(recipe, x_fit, training.one_hot(y_fit, NUM_CLASSES), seed=SEED)
-    model.fit(batches, epochs=recipe.epochs, validation_data=(x_valid, training.one_hot(y_valid, NUM_CLASSES)),
+    batches = training.train_batches(recipe, x_fit, training.one_hot(y_fit, models.NUM_CLASSES), seed=SEED)
+    model.fit(batches, epochs=recipe.epochs,
+              validation_data=(x_valid, training.one_hot(y_valid, models.NUM_CLASSES)),
               callbacks=[clock], verbose=0)
     start = time.perf_counter()
     final = clock.records[-1].accuracy if views_every_epoch else scorer(x_test, y_test, recipe)(model)
@@ -344,7 +342,7 @@ def matmul_peak_gflops(size=MATMUL_SIZE, repeats=MATMUL_REPEATS, dtype="float32"
 def run_section(name, splits, smoke, peak_gflops, log=progress):
     """Classics, the recipe, then the recipe shortened to each classic's time to its best."""
     train, validation, test = splits
-    recipe = RECIPES[name]
+    recipe = recipes.get(name)
     classics = {}
     for classic in CLASSICS[name]:
         classics[classic.key] = train_classic(classic, train, validation, test,
@@ -360,7 +358,7 @@ def run_section(name, splits, smoke, peak_gflops, log=progress):
             by_epochs[epochs] = train_recipe(dataclasses.replace(recipe, epochs=epochs), train, validation,
                                              test, f"{name} recipe, {epochs} epoch(s) for {key}", log=log)
         short_results[key] = by_epochs[epochs]
-    flops = recipes.forward_flops(recipes.BUILDERS[name]())
+    flops = models.forward_flops(models.build(recipe.model_name))
     return section_summary(classics, full, short_results, flops, peak_gflops), classics, full, by_epochs
 
 
@@ -373,7 +371,7 @@ def run_ablation(splits, epochs, log=progress):
         learned = settings.pop("learned_first_layer", False)
         recipe = dataclasses.replace(recipes.CIFAR10, epochs=epochs, **settings)
         result = train_recipe(recipe, train, validation, test, f"ablation: {label}",
-                              builder=lambda: recipes.cifar10_model(learned_first_layer=learned),
+                              builder=lambda: models.cifar10_model(learned_first_layer=learned),
                               views_every_epoch=False, log=log)
         rows.append({"technique_removed": label, "test_accuracy": round(result.final_accuracy, 4),
                      "test_accuracy_without_test_views": round(result.plain_accuracy, 4),
@@ -385,13 +383,7 @@ def run_ablation(splits, epochs, log=progress):
 
 def machine_description():
     """What the numbers were measured on: CPU model, cores, Python, Keras backend and versions."""
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
-            cpu_names = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
-        cpu = cpu_names[0] if cpu_names else cpu
-    except OSError:
-        pass
+    cpu = runtime.cpuinfo_field("model name") or platform.processor() or "unknown"
     backend = keras.backend.backend()
     try:
         backend_version = importlib.metadata.version(backend)
@@ -418,7 +410,7 @@ def load_splits(name, smoke):
     if smoke:
         x_train, y_train = x_train[:SMOKE_TRAIN_IMAGES], y_train[:SMOKE_TRAIN_IMAGES]
         x_test, y_test = x_test[:SMOKE_TEST_IMAGES], y_test[:SMOKE_TEST_IMAGES]
-    train, validation = training.split_validation(x_train, y_train, VALIDATION_FRACTION)
+    train, validation = training.split_validation(x_train, y_train)  # the recipes' fraction, for every model
     return train, validation, (x_test, y_test)
 
 
@@ -495,8 +487,8 @@ def main(argv=None):
         print(f"\n*** {SMOKE_BANNER} ***\n", flush=True)
     peak = matmul_peak_gflops()
     progress(f"float32 matmul peak ({MATMUL_SIZE}x{MATMUL_SIZE}, best of {MATMUL_REPEATS}): {peak:.1f} GFLOP/s")
-    policy = recipes.precision_policy()
-    progress(f"cnnlab's recipes compute in {policy} here (cnnlab.recipes.precision_policy)")
+    policy = runtime.precision_policy()
+    progress(f"cnnlab's recipes compute in {policy} here (cnnlab.runtime.precision_policy)")
     bfloat16_peak = matmul_peak_gflops(dtype="bfloat16") if policy == "mixed_bfloat16" else None
     if bfloat16_peak:
         progress(f"bfloat16 matmul peak: {bfloat16_peak:.1f} GFLOP/s")

@@ -5,8 +5,8 @@ network cannot memorise exact pixel positions. The work is done in NumPy on
 uint8 batches as Keras asks for them (:func:`training_batches`), which costs
 far less on a CPU than augmentation layers inside the graph.
 
-Test-time augmentation (:func:`predict_views`) averages the model's class
-probabilities over a few such views of each test image.
+The same moves at prediction time (test-time views) live with the rest of
+predicting, in :mod:`cnnlab.prediction`.
 """
 
 import math
@@ -14,16 +14,8 @@ import warnings
 
 import numpy as np
 
-from cnnlab import config
+from cnnlab import _checks, config
 from cnnlab.runtime import keras
-
-
-def _check_images(images, name="images"):
-    """Raise ValueError unless ``images`` is a uint8 batch of shape (N, H, W, C)."""
-    if not isinstance(images, np.ndarray) or images.ndim != 4 or images.dtype != np.uint8:
-        shape = getattr(images, "shape", None)
-        dtype = getattr(images, "dtype", type(images).__name__)
-        raise ValueError(f"{name} must be a uint8 array of shape (N, H, W, C); got {dtype} of shape {shape}")
 
 
 def translate(images, shifts, pad_mode="reflect"):
@@ -43,7 +35,7 @@ def translate(images, shifts, pad_mode="reflect"):
     numpy.ndarray
         The moved images, shape (N, H, W, C), uint8.
     """
-    _check_images(images)
+    _checks.uint8_images(images)
     shifts = np.asarray(shifts)
     if shifts.shape != (len(images), 2) or shifts.dtype.kind not in "iu":
         raise ValueError(f"shifts must be integers of shape ({len(images)}, 2); "
@@ -117,19 +109,12 @@ class AugmentedBatches(keras.utils.PyDataset):
 
 
 def _check_settings(images, labels, batch_size, max_shift):
-    _check_images(images)
-    if len(labels) != len(images):
-        raise ValueError(f"images and labels differ in length: {len(images)} vs {len(labels)}")
-    _check_batch_size(batch_size)
-    if not isinstance(max_shift, (int, np.integer)) or not 0 <= max_shift < min(images.shape[1:3]):
-        raise ValueError(f"max_shift must be an integer from 0 to {min(images.shape[1:3]) - 1}, "
-                         f"got {max_shift!r}")
-
-
-def _check_batch_size(batch_size):
-    """Raise ValueError unless ``batch_size`` is a positive integer."""
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    _checks.uint8_images(images)
+    _checks.same_length(images, labels)
+    _checks.positive_int(batch_size, "batch_size")
+    largest = min(images.shape[1:3]) - 1
+    if not _checks.is_int(max_shift) or not 0 <= max_shift <= largest:
+        raise ValueError(f"max_shift must be an integer from 0 to {largest}, got {max_shift!r}")
 
 
 def batches_per_epoch(num_images, batch_size):
@@ -205,50 +190,3 @@ def training_batches(images, labels, batch_size, max_shift=2, flip=True, seed=0)
     if keras.backend.backend() == "tensorflow":
         return _tensorflow_batches(images, np.asarray(labels), int(batch_size), int(max_shift), bool(flip), seed)
     return AugmentedBatches(images, labels, batch_size, max_shift=max_shift, flip=flip, seed=seed)
-
-
-def _views(images, max_shift, flip):
-    """Yield the test-time views one at a time (see :func:`test_time_views`)."""
-    _check_images(images)
-    yield images
-    if flip:
-        yield images[:, :, ::-1]
-    for step in ((-max_shift, -max_shift), (max_shift, max_shift)) if max_shift else ():
-        moved = translate(images, np.tile(step, (len(images), 1)))
-        yield moved
-        if flip:
-            yield moved[:, :, ::-1]
-
-
-def test_time_views(images, max_shift=1, flip=True):
-    """The views of :func:`predict_views`: the images, mirrored, and moved diagonally by ``max_shift``.
-
-    Returns a list of uint8 batches, each of shape (N, H, W, C): the original,
-    then (with ``flip``) its mirror, then for shifts (-s, -s) and (s, s) the
-    moved image and (with ``flip``) its mirror.
-    """
-    return list(_views(images, max_shift, flip))
-
-
-def predict_views(model, images, max_shift=1, flip=True, batch_size=100):
-    """Class probabilities averaged over :func:`test_time_views` of each image, shape (N, num_classes).
-
-    The untouched and mirrored images count half; the moved ones share the other
-    half (as airbench weighs them). The views are made and predicted a batch of
-    ``batch_size`` images at a time (``model.predict_on_batch``), so no view of
-    the whole set and no tensor copy of it is ever made (``predict`` converts its
-    whole input first).
-    """
-    _check_images(images)
-    if not len(images):
-        raise ValueError("images is empty: there is nothing to predict")
-    _check_batch_size(batch_size)
-    unmoved = 2 if flip else 1  # the first views: the images and their mirror
-    averaged = []
-    for start in range(0, len(images), batch_size):
-        views = _views(images[start:start + batch_size], max_shift, flip)
-        per_view = [np.asarray(model.predict_on_batch(view), dtype=np.float32) for view in views]
-        plain = np.mean(per_view[:unmoved], axis=0)
-        moved = per_view[unmoved:]
-        averaged.append(0.5 * plain + 0.5 * np.mean(moved, axis=0) if moved else plain)
-    return np.concatenate(averaged)

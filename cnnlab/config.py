@@ -55,14 +55,14 @@ def pick(full, quick_value):
     return quick_value if quick else full
 
 
-def checkpoint_path(model_name):
-    """The .keras file a notebook saves its model to; quick runs use their own, never the full one."""
-    return f"checkpoints/{model_name}{'_quick' if quick else ''}.keras"
-
-
 # What quick mode shortens: training only, never the data or the shapes.
 QUICK_EPOCHS = 1
 QUICK_TRAIN_IMAGES = 12_800  # images per quick epoch (100 batches of 128), whatever the batch size
+
+
+def epochs_to_train(epochs):
+    """The epochs to train: ``epochs`` in full mode, at most QUICK_EPOCHS in quick mode."""
+    return min(epochs, QUICK_EPOCHS) if quick else epochs
 
 
 def train_images_per_epoch(num_images):

@@ -19,8 +19,9 @@ import dataclasses
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from cnnlab import _checks
+
 PADDING_MODES = ("valid", "same")
-NUMERIC_KINDS = "biuf"  # NumPy dtype kinds: bool, signed int, unsigned int, float
 
 # The 5x5 worked example of the seed notes; its valid correlation is [[12, 12, 17], [10, 17, 19], [9, 6, 14]].
 EXAMPLE_IMAGE = np.array([[3, 3, 2, 1, 0],
@@ -33,45 +34,11 @@ EXAMPLE_KERNEL = np.array([[0, 1, 2],
                            [0, 1, 2]])
 
 
-def _is_int(value):
-    """True for Python and NumPy integers, but not for bools."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _positive_int(value, name):
-    """Return value as an int, raising ValueError unless it is an integer >= 1."""
-    if not _is_int(value) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
-def _pair(value, name):
-    """Return (height, width) from an int or a pair of ints, each >= 1."""
-    if _is_int(value):
-        value = (value, value)
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ValueError(f"{name} must be an int or a (height, width) pair, got {value!r}")
-    return _positive_int(value[0], name), _positive_int(value[1], name)
-
-
 def _check_padding(padding):
     """Return padding if it is "valid", "same" or an int >= 0; raise ValueError otherwise."""
-    if (isinstance(padding, str) and padding in PADDING_MODES) or (_is_int(padding) and padding >= 0):
+    if (isinstance(padding, str) and padding in PADDING_MODES) or (_checks.is_int(padding) and padding >= 0):
         return padding
     raise ValueError(f"padding must be 'valid', 'same' or an int >= 0, got {padding!r}")
-
-
-def _as_array(value, name, layouts, where):
-    """Return value as a non-empty numeric array whose ndim is a key of layouts, e.g. {2: "(H, W)"}."""
-    array = np.asarray(value)
-    if array.dtype.kind not in NUMERIC_KINDS:
-        raise TypeError(f"{where}: {name} must hold numbers, got dtype {array.dtype}")
-    if array.ndim not in layouts:
-        expected = " or ".join(layouts.values())
-        raise ValueError(f"{where}: {name} must be {expected}, got shape {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{where}: {name} is empty (shape {array.shape})")
-    return array
 
 
 def _result_dtype(*arrays):
@@ -81,8 +48,12 @@ def _result_dtype(*arrays):
     return np.dtype(np.float32)
 
 
-def _pad_for(images, kernel_shape, padding, strides, axes, fill=0):
-    """Pad the two spatial axes of images for a kernel/pool window, as padding and strides ask."""
+def pad_for_window(images, kernel_shape, padding, strides, axes, fill=0):
+    """Pad the two spatial axes of ``images`` for a kernel or pooling window, as padding and strides ask.
+
+    ``axes`` names the height and width axes; ``fill`` is the value padded in (0, or the lowest
+    value for max pooling). Raises ValueError naming the shapes when the window does not fit.
+    """
     widths = [(0, 0)] * images.ndim
     try:
         for axis, size, stride in zip(axes, kernel_shape, strides):
@@ -95,9 +66,9 @@ def _pad_for(images, kernel_shape, padding, strides, axes, fill=0):
 
 def output_size(input_size, kernel_size, padding="valid", stride=1):
     """Return the output length on one axis: floor((n + 2p - k) / s) + 1, or ceil(n / s) for "same"."""
-    input_size = _positive_int(input_size, "input_size")
-    kernel_size = _positive_int(kernel_size, "kernel_size")
-    stride = _positive_int(stride, "stride")
+    input_size = _checks.positive_int(input_size, "input_size")
+    kernel_size = _checks.positive_int(kernel_size, "kernel_size")
+    stride = _checks.positive_int(stride, "stride")
     padding = _check_padding(padding)
     if padding == "same":
         return -(-input_size // stride)  # ceil(n / s) in integers
@@ -120,10 +91,10 @@ def padding_amounts(input_size, kernel_size, padding="valid", stride=1):
 
 def pad(image, padding):
     """Zero-pad height and width of an (H, W) or (H, W, C) array: an int, or (top, bottom, left, right)."""
-    image = _as_array(image, "image", {2: "(H, W)", 3: "(H, W, C)"}, "pad")
-    amounts = (padding,) * 4 if _is_int(padding) else padding
+    image = _checks.numeric_array(image, "image", {2: "(H, W)", 3: "(H, W, C)"}, "pad")
+    amounts = (padding,) * 4 if _checks.is_int(padding) else padding
     if not (isinstance(amounts, (tuple, list)) and len(amounts) == 4
-            and all(_is_int(amount) and amount >= 0 for amount in amounts)):
+            and all(_checks.is_int(amount) and amount >= 0 for amount in amounts)):
         raise ValueError(f"pad: padding must be an int >= 0 or (top, bottom, left, right), got {padding!r}")
     top, bottom, left, right = amounts
     widths = [(top, bottom), (left, right)] + [(0, 0)] * (image.ndim - 2)
@@ -136,9 +107,9 @@ def sliding_windows(image, kernel_size, stride=1):
     ``row, col`` index the output; the window's top-left pixel is
     ``(row * stride, col * stride)`` and the window is a view, not a copy.
     """
-    image = _as_array(image, "image", {2: "(H, W)", 3: "(H, W, C)"}, "sliding_windows")
-    kernel_height, kernel_width = _pair(kernel_size, "kernel_size")
-    stride_y, stride_x = _pair(stride, "stride")
+    image = _checks.numeric_array(image, "image", {2: "(H, W)", 3: "(H, W, C)"}, "sliding_windows")
+    kernel_height, kernel_width = _checks.pair(kernel_size, "kernel_size")
+    stride_y, stride_x = _checks.pair(stride, "stride")
     rows = output_size(image.shape[0], kernel_height, "valid", stride_y)
     cols = output_size(image.shape[1], kernel_width, "valid", stride_x)
     return ((row, col, image[row * stride_y:row * stride_y + kernel_height,
@@ -148,12 +119,12 @@ def sliding_windows(image, kernel_size, stride=1):
 
 def corr2d(image, kernel, stride=1, padding="valid"):
     """Cross-correlate an (H, W) image with a (kh, kw) kernel: the explicit loop Conv2D runs per channel."""
-    image = _as_array(image, "image", {2: "(H, W)"}, "corr2d")
-    kernel = _as_array(kernel, "kernel", {2: "(kh, kw)"}, "corr2d")
+    image = _checks.numeric_array(image, "image", {2: "(H, W)"}, "corr2d")
+    kernel = _checks.numeric_array(kernel, "kernel", {2: "(kh, kw)"}, "corr2d")
     dtype = _result_dtype(image, kernel)
     kernel = kernel.astype(dtype, copy=False)
-    strides = _pair(stride, "stride")
-    padded = _pad_for(image.astype(dtype, copy=False), kernel.shape, padding, strides, axes=(0, 1))
+    strides = _checks.pair(stride, "stride")
+    padded = pad_for_window(image.astype(dtype, copy=False), kernel.shape, padding, strides, axes=(0, 1))
     output_size(padded.shape[0], kernel.shape[0], "valid", strides[0])  # raises if the kernel does not fit
     output_size(padded.shape[1], kernel.shape[1], "valid", strides[1])
     return corr2d_loop(padded, kernel, strides)
@@ -179,7 +150,7 @@ def corr2d_loop(image, kernel, stride=(1, 1)):
 
 def conv2d(image, kernel, stride=1, padding="valid"):
     """True 2-D convolution: corr2d with the kernel flipped top-to-bottom and left-to-right."""
-    kernel = _as_array(kernel, "kernel", {2: "(kh, kw)"}, "conv2d")
+    kernel = _checks.numeric_array(kernel, "kernel", {2: "(kh, kw)"}, "conv2d")
     return corr2d(image, kernel[::-1, ::-1], stride, padding)
 
 
@@ -188,23 +159,23 @@ def conv2d_layer(images, kernels, bias=None, stride=1, padding="valid"):
 
     Returns (N, out_h, out_w, F), or (out_h, out_w, F) for a single image.
     """
-    images = _as_array(images, "images", {3: "(H, W, C)", 4: "(N, H, W, C)"}, "conv2d_layer")
-    kernels = _as_array(kernels, "kernels", {4: "(kh, kw, C, F)"}, "conv2d_layer")
+    images = _checks.numeric_array(images, "images", {3: "(H, W, C)", 4: "(N, H, W, C)"}, "conv2d_layer")
+    kernels = _checks.numeric_array(kernels, "kernels", {4: "(kh, kw, C, F)"}, "conv2d_layer")
     if images.shape[-1] != kernels.shape[2]:
         raise ValueError(f"conv2d_layer: images have {images.shape[-1]} channels (shape {images.shape}) "
                          f"but kernels expect {kernels.shape[2]} "
                          f"(shape {kernels.shape}, layout (kh, kw, C, F))")
     inputs = [images, kernels]
     if bias is not None:
-        bias = _as_array(bias, "bias", {1: "(F,)"}, "conv2d_layer")
+        bias = _checks.numeric_array(bias, "bias", {1: "(F,)"}, "conv2d_layer")
         if bias.shape[0] != kernels.shape[3]:
             raise ValueError(f"conv2d_layer: bias shape {bias.shape} does not match "
                              f"{kernels.shape[3]} filters (kernels shape {kernels.shape})")
         inputs.append(bias)
     dtype = _result_dtype(*inputs)
     batch = images[np.newaxis] if images.ndim == 3 else images
-    stride_y, stride_x = _pair(stride, "stride")
-    padded = _pad_for(batch.astype(dtype, copy=False), kernels.shape[:2], padding,
+    stride_y, stride_x = _checks.pair(stride, "stride")
+    padded = pad_for_window(batch.astype(dtype, copy=False), kernels.shape[:2], padding,
                       (stride_y, stride_x), axes=(1, 2))
     # Every window at once as a (N, out_h, out_w, C, kh, kw) view: no pixel is copied.
     windows = sliding_window_view(padded, kernels.shape[:2], axis=(1, 2))[:, ::stride_y, ::stride_x]

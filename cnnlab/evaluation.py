@@ -7,6 +7,8 @@ turned into labels by taking the argmax of each row.
 
 import numpy as np
 
+from cnnlab import _checks
+
 
 def to_labels(y):
     """Return integer class labels, shape (N,), from labels or per-class scores.
@@ -79,8 +81,7 @@ def confusion_matrix(y_true, y_pred, num_classes):
     numpy.ndarray
         int64 counts, shape (K, K): row = true class, column = predicted class.
     """
-    if not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer; got {num_classes!r}")
+    num_classes = _checks.positive_int(num_classes, "num_classes", "confusion_matrix")
     true_labels, predicted_labels = _label_pair(y_true, y_pred)
     check_label_range(true_labels, num_classes, "y_true")
     check_label_range(predicted_labels, num_classes, "y_pred")
@@ -152,8 +153,7 @@ def top_confusions(matrix, class_names, k=5):
         raise ValueError(
             f"matrix has {matrix.shape[0]} classes but class_names has {len(class_names)} names"
         )
-    if k < 0:
-        raise ValueError(f"k must be >= 0; got {k}")
+    k = _checks.non_negative_int(k, "k", "top_confusions")
     mistakes = matrix.copy()
     np.fill_diagonal(mistakes, 0)
     order = np.argsort(-mistakes, axis=None, kind="stable")

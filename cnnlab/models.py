@@ -1,12 +1,18 @@
-"""Model builders by name: the classic architectures of the seed material and the tutorials.
+"""Every network cnnlab builds, by name, and two questions about a built one: same layers? how many FLOPs?
 
-cnnlab's own models, those the notebooks train, live with their training recipes in ``cnnlab.recipes``.
+Two families: the classic architectures of the seed material and the tutorials
+(:func:`mlp` ... :func:`keras_io_mnist_convnet`), and the networks of cnnlab's
+training recipes, which notebooks 04 and 05 train (:func:`mnist_model`,
+:func:`cifar10_model`; how they are trained is ``cnnlab.recipes``).
 
 Every builder takes uint8 images straight in: its first layer rescales to
 0..1 inside the model, so the data stay uint8 (a quarter of float32's memory)
 until the last moment. Layers carry explicit names so that ``model.summary()``
 prints the same text on every run.
 """
+
+import numpy as np
+
 
 from cnnlab.runtime import keras
 
@@ -18,8 +24,8 @@ NUM_CLASSES = 10
 
 
 def _input_and_rescale(input_shape):
-    """The shared stem: an Input and a Rescaling layer from 0..255 to 0..1."""
-    return [keras.Input(shape=input_shape, name="image"),
+    """The opening every network shares: a uint8 Input and a Rescaling layer from 0..255 to 0..1."""
+    return [keras.Input(shape=input_shape, dtype="uint8", name="image"),
             layers.Rescaling(1 / 255, name="rescale")]
 
 
@@ -108,6 +114,51 @@ def keras_io_mnist_convnet(input_shape=MNIST_SHAPE, num_classes=NUM_CLASSES):
     return keras.Sequential(stack, name="keras_io_mnist_convnet")
 
 
+# --- the recipes' networks (trained by notebooks 04 and 05) ---------------------------------
+
+def mnist_model(width=32, batch_norm_momentum=0.9, input_shape=MNIST_SHAPE):
+    """The MNIST recipe's network: three conv/pool/batch-norm/ReLU stages of widths w, 2w, 4w."""
+    stack = _input_and_rescale(input_shape)
+    for index, filters in enumerate((width, 2 * width, 4 * width), start=1):
+        stack += [layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"block{index}_conv"),
+                  # Pool before batch norm and ReLU, as in the CIFAR-10 network: they then cost a quarter.
+                  layers.MaxPooling2D(2, name=f"block{index}_pool"),
+                  layers.BatchNormalization(momentum=batch_norm_momentum, name=f"block{index}_bn"),
+                  layers.Activation("relu", name=f"block{index}_relu")]
+    stack += [layers.GlobalMaxPooling2D(name="global_pool"),
+              layers.Dropout(0.2, name="dropout"),
+              layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="output")]
+    return keras.Sequential(stack, name="mnist_recipe")
+
+
+def cifar10_model(widths=(64, 128, 128), batch_norm_momentum=0.6, learned_first_layer=False):
+    """The CIFAR-10 recipe's network (airbench's 93% layout with ReLU): about 108 MFLOP per image.
+
+    Its first layer, "whiten", is a 2x2 convolution set from the data
+    (``cnnlab.recipes.prepare_model``) and never trained; ``learned_first_layer=True``
+    trains it like the others instead (for measuring what whitening adds).
+    """
+    stack = _input_and_rescale(CIFAR10_SHAPE) + [
+        layers.Conv2D(2 * 2 * 2 * 3, 2, trainable=learned_first_layer, name="whiten"),
+        layers.Activation("relu", name="whiten_relu")]
+    for index, filters in enumerate(widths, start=1):
+        stack += [layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"block{index}_conv1"),
+                  # Pool before batch norm: the normalisation then costs a quarter as much.
+                  layers.MaxPooling2D(2, name=f"block{index}_pool"),
+                  layers.BatchNormalization(momentum=batch_norm_momentum, name=f"block{index}_bn1"),
+                  layers.Activation("relu", name=f"block{index}_relu1")]
+        stack += [layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"block{index}_conv2"),
+                  layers.BatchNormalization(momentum=batch_norm_momentum, name=f"block{index}_bn2"),
+                  layers.Activation("relu", name=f"block{index}_relu2")]
+    stack += [layers.GlobalMaxPooling2D(name="global_pool"),
+              layers.Dense(NUM_CLASSES, use_bias=False, name="logits"),
+              # Small initial logits: the first large-learning-rate steps stay gentle.
+              layers.Rescaling(1 / 9, name="logit_scale"),
+              # Probabilities in float32 even under mixed precision: bfloat16 has 3 significant digits.
+              layers.Activation("softmax", dtype="float32", name="output")]
+    return keras.Sequential(stack, name="cifar10_recipe")
+
+
 BUILDERS = {
     "mlp": mlp,
     "fashion_cnn": fashion_cnn,
@@ -117,6 +168,8 @@ BUILDERS = {
     "seed_cifar10_cnn": seed_cifar10_cnn,
     "tf_tutorial_cnn": tf_tutorial_cnn,
     "keras_io_mnist_convnet": keras_io_mnist_convnet,
+    "mnist_recipe": mnist_model,
+    "cifar10_recipe": cifar10_model,
 }
 
 
@@ -125,3 +178,46 @@ def build(name, **kwargs):
     if name not in BUILDERS:
         raise ValueError(f"unknown model {name!r}; choose one of {sorted(BUILDERS)}")
     return BUILDERS[name](**kwargs)
+
+
+# --- comparing two models, and what one costs ------------------------------------------------
+
+# Configuration keys that name or place a layer rather than define what it computes.
+IGNORED_KEYS = frozenset({"name", "trainable", "dtype"})
+
+
+def layer_settings(model):
+    """Each layer's class, whether it trains, and its configuration without names, in order.
+
+    What makes two models the same network: equal lists here.
+    """
+    settings = []
+    for layer in model.layers:
+        config = {key: value for key, value in layer.get_config().items() if key not in IGNORED_KEYS}
+        settings.append((type(layer).__name__, layer.trainable, config))
+    return settings
+
+
+def same_layers(model, reference):
+    """Return True, or raise AssertionError naming the first layer where ``model`` differs from ``reference``."""
+    mine, theirs = layer_settings(model), layer_settings(reference)
+    if len(mine) != len(theirs):
+        raise AssertionError(f"{model.name} has {len(mine)} layers, {reference.name} has {len(theirs)}")
+    for index, (a, b) in enumerate(zip(mine, theirs)):
+        if a != b:
+            differing = sorted(key for key in set(a[2]) | set(b[2]) if a[2].get(key) != b[2].get(key))
+            raise AssertionError(f"layer {index} ({model.layers[index].name!r}) differs from "
+                                 f"{reference.layers[index].name!r}: {a[0]} vs {b[0]}, "
+                                 f"settings {differing or 'trainable'}")
+    return True
+
+
+def forward_flops(model):
+    """Multiply-adds x 2 of one image's forward pass through the Conv2D and Dense layers."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, (layers.Conv2D, layers.Dense)):
+            kernel = np.prod(layer.kernel.shape)  # (kh, kw, C_in, F) or (inputs, units)
+            outputs = np.prod(layer.output.shape[1:-1]) if isinstance(layer, layers.Conv2D) else 1
+            total += 2 * int(kernel) * int(outputs)
+    return total

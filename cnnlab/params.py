@@ -9,21 +9,22 @@ output position, so its multiply-adds grow with the image while its parameter
 count does not.
 """
 
-from cnnlab.conv import _pair, _positive_int, output_size
+from cnnlab import _checks
+from cnnlab.conv import output_size
 
 
 def conv2d_params(kernel_size, in_channels, filters, use_bias=True):
     """Return the parameter count of Conv2D: kh * kw * in_channels * filters (+ filters biases)."""
-    kernel_height, kernel_width = _pair(kernel_size, "kernel_size")
-    in_channels = _positive_int(in_channels, "in_channels")
-    filters = _positive_int(filters, "filters")
+    kernel_height, kernel_width = _checks.pair(kernel_size, "kernel_size")
+    in_channels = _checks.positive_int(in_channels, "in_channels")
+    filters = _checks.positive_int(filters, "filters")
     return kernel_height * kernel_width * in_channels * filters + (filters if use_bias else 0)
 
 
 def dense_params(inputs, units, use_bias=True):
     """Return the parameter count of Dense: inputs * units (+ units biases)."""
-    inputs = _positive_int(inputs, "inputs")
-    units = _positive_int(units, "units")
+    inputs = _checks.positive_int(inputs, "inputs")
+    units = _checks.positive_int(units, "units")
     return inputs * units + (units if use_bias else 0)
 
 
@@ -33,9 +34,9 @@ def conv2d_macs(input_size, kernel_size, in_channels, filters, padding="valid", 
     Every output value, out_h * out_w * filters of them, sums kh * kw * in_channels
     products; the bias additions are not counted. ``input_size`` is H or (H, W).
     """
-    height, width = _pair(input_size, "input_size")
-    kernel_height, kernel_width = _pair(kernel_size, "kernel_size")
-    stride_y, stride_x = _pair(stride, "stride")
+    height, width = _checks.pair(input_size, "input_size")
+    kernel_height, kernel_width = _checks.pair(kernel_size, "kernel_size")
+    stride_y, stride_x = _checks.pair(stride, "stride")
     rows = output_size(height, kernel_height, padding, stride_y)
     cols = output_size(width, kernel_width, padding, stride_x)
     weights = conv2d_params(kernel_size, in_channels, filters, use_bias=False)  # kh * kw * C * F

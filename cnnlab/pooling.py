@@ -9,7 +9,8 @@ follow the convolution formula (``output_size``, re-exported from cnnlab.conv):
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnnlab.conv import _as_array, _pad_for, _pair, output_size  # noqa: F401  (output_size re-exported)
+from cnnlab import _checks
+from cnnlab.conv import output_size, pad_for_window  # noqa: F401  (output_size re-exported)
 
 POOL_PADDING_MODES = ("valid", "same")  # Keras pooling has no integer padding
 IMAGE_LAYOUTS = {2: "(H, W)", 3: "(H, W, C)", 4: "(N, H, W, C)"}
@@ -37,15 +38,15 @@ def _pooling_windows(image, pool_size, stride, padding, fill, where):
     """Return the (N, out_h, out_w, C, ph, pw) windows of image, padded with fill where "same" needs it."""
     if not (isinstance(padding, str) and padding in POOL_PADDING_MODES):
         raise ValueError(f"{where}: padding must be 'valid' or 'same', got {padding!r}")
-    pool = _pair(pool_size, "pool_size")
-    strides = pool if stride is None else _pair(stride, "stride")
-    padded = _pad_for(_as_batch(image), pool, padding, strides, axes=(1, 2), fill=fill)
+    pool = _checks.pair(pool_size, "pool_size")
+    strides = pool if stride is None else _checks.pair(stride, "stride")
+    padded = pad_for_window(_as_batch(image), pool, padding, strides, axes=(1, 2), fill=fill)
     return sliding_window_view(padded, pool, axis=(1, 2))[:, ::strides[0], ::strides[1]]
 
 
 def max_pool2d(image, pool_size=2, stride=None, padding="valid"):
     """Keep the largest value of each pooling window; the dtype is kept (uint8 stays uint8)."""
-    image = _as_array(image, "image", IMAGE_LAYOUTS, "max_pool2d")
+    image = _checks.numeric_array(image, "image", IMAGE_LAYOUTS, "max_pool2d")
     # Padding takes the lowest possible value so it never wins the max (Keras does the same).
     if image.dtype.kind == "f":
         lowest = -np.inf
@@ -59,7 +60,7 @@ def max_pool2d(image, pool_size=2, stride=None, padding="valid"):
 
 def avg_pool2d(image, pool_size=2, stride=None, padding="valid"):
     """Average each pooling window in float32; with "same", padding is left out of the mean, as in Keras."""
-    image = _as_array(image, "image", IMAGE_LAYOUTS, "avg_pool2d")
+    image = _checks.numeric_array(image, "image", IMAGE_LAYOUTS, "avg_pool2d")
     sums = _pooling_windows(image.astype(np.float32, copy=False), pool_size, stride, padding, 0,
                             "avg_pool2d").sum(axis=(-2, -1))
     # Pool a map of ones the same way to count the real (unpadded) pixels in each window.
@@ -95,9 +96,7 @@ def downsample(image, method="max", times=1):
     """
     if method not in DOWNSAMPLE_METHODS:
         raise ValueError(f"downsample: method must be one of {DOWNSAMPLE_METHODS}, got {method!r}")
-    if not isinstance(times, (int, np.integer)) or isinstance(times, bool) or times < 0:
-        raise ValueError(f"downsample: times must be an integer >= 0, got {times!r}")
-    for _ in range(times):
+    for _ in range(_checks.non_negative_int(times, "times", "downsample")):
         if method == "max":
             image = max_pool2d(image, 2)
         elif method == "average":

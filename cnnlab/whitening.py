@@ -6,12 +6,12 @@ smooth gradients. Whitening rotates every k x k patch onto its principal
 components and divides each by its spread, so all directions start on an
 equal footing. The network's first convolution then only has to learn from
 signals of one size, and it learns faster (Page, "How to train your ResNet";
-airbench). NumPy only.
+airbench). NumPy only: importing this module loads no Keras.
 """
 
 import numpy as np
 
-from cnnlab.augment import _check_images
+from cnnlab import _checks
 
 WHITENING_EPSILON = 5e-4  # added to each variance: keeps near-silent directions from blowing up
 CHUNK_IMAGES = 250  # images whose patches are held at once: 250 CIFAR photos are 11 MB of float32
@@ -22,7 +22,8 @@ def patches(images, kernel_size):
 
     ``images`` is a uint8 batch (N, H, W, C); pixels are scaled to 0..1.
     """
-    _check_images(images)
+    _checks.uint8_images(images)
+    kernel_size = _checks.positive_int(kernel_size, "kernel_size", "patches")
     windows = np.lib.stride_tricks.sliding_window_view(images, (kernel_size, kernel_size), axis=(1, 2))
     # windows: (N, H-k+1, W-k+1, C, k, k) -> (kh, kw, C) order, as a Keras kernel stores them
     windows = windows.transpose(0, 1, 2, 4, 5, 3)
@@ -35,7 +36,8 @@ def patch_statistics(images, kernel_size, chunk=CHUNK_IMAGES):
     Accumulated ``chunk`` images at a time, so memory stays small whatever N is:
     all the patches of 5,000 CIFAR-10 photos would be 230 MB in float32.
     """
-    _check_images(images)
+    _checks.uint8_images(images)
+    chunk = _checks.positive_int(chunk, "chunk", "patch_statistics")
     if len(images) < 2:
         raise ValueError(f"images: need at least 2 images for a covariance, got {len(images)}")
     # Sums of products about a shift near the mean: keeps the float64 sums free of cancellation.

@@ -1,10 +1,22 @@
-"""Helpers shared by several test modules."""
+"""Helpers shared by several test modules, as fixtures: request one by naming it as an argument."""
 
 import contextlib
 import http.server
+import os
+import pathlib
+import shlex
+import signal
+import socket
+import subprocess
 import threading
 
+import numpy as np
 import pytest
+
+CHROMIUM_ENV = "CNNLAB_CHROMIUM"  # another Chromium-based browser, e.g. /usr/bin/google-chrome
+CHROMIUM = os.environ.get(CHROMIUM_ENV, "/usr/bin/chromium")
+BROWSER_HINT = f"apt-get install chromium and pip install playwright (or set {CHROMIUM_ENV})"
+STOP_SECONDS = 20  # how long a stopped process may take to exit before it is killed
 
 
 @contextlib.contextmanager
@@ -33,3 +45,91 @@ def serve_folder():
     """A function that serves a folder on 127.0.0.1 and returns its base URL; servers stop after the test."""
     with contextlib.ExitStack() as servers:
         yield lambda folder: servers.enter_context(serving(folder))
+
+
+@pytest.fixture
+def close_figures():
+    """Close every Matplotlib figure after the test (use: pytestmark = pytest.mark.usefixtures(...))."""
+    yield
+    import matplotlib.pyplot as plt  # only for the tests that draw
+
+    plt.close("all")
+
+
+@pytest.fixture
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stop_process_group(process, seconds=STOP_SECONDS):
+    """SIGTERM a process started with ``start_new_session=True`` and its children; SIGKILL them if they hang."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture
+def start_process():
+    """A function like ``subprocess.Popen`` whose processes (and their children) are stopped after the test."""
+    started = []
+
+    def start(command, **kwargs):
+        process = subprocess.Popen(command, start_new_session=True, **kwargs)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        stop_process_group(process)
+
+
+def run_command(command, **kwargs):
+    """Run ``command``, return its stdout; on failure, fail the test with the end of its output."""
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, (f"`{shlex.join(str(part) for part in command)}` failed "
+                                    f"({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def run():
+    """:func:`run_command`: run a command and return its output, failing the test with it if it fails."""
+    return run_command
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The path of a Chromium to drive with Playwright; skips the test when there is none."""
+    if not pathlib.Path(CHROMIUM).is_file():
+        pytest.skip(f"no browser at {CHROMIUM}: {BROWSER_HINT}")
+    return CHROMIUM
+
+
+def reference_translate(image, down, right):
+    """One image moved by (down, right) with mirrored borders, pixel by pixel."""
+    height, width = image.shape[:2]
+    moved = np.empty_like(image)
+    for row in range(height):
+        for column in range(width):
+            source_row, source_column = row - down, column - right
+            # numpy's "reflect": mirror about the edge pixel, without repeating it
+            source_row = -source_row if source_row < 0 else source_row
+            source_row = 2 * (height - 1) - source_row if source_row >= height else source_row
+            source_column = -source_column if source_column < 0 else source_column
+            source_column = 2 * (width - 1) - source_column if source_column >= width else source_column
+            moved[row, column] = image[source_row, source_column]
+    return moved
+
+
+@pytest.fixture(scope="session")
+def translate_reference():
+    """:func:`reference_translate`: the per-pixel reference for moving an image with mirrored borders."""
+    return reference_translate

@@ -1,4 +1,4 @@
-"""Augmentation on uint8 batches: shifts against a per-pixel reference, alternating flips, test-time views."""
+"""Augmentation on uint8 batches: shifts against a per-pixel reference, alternating flips, bad settings."""
 
 import numpy as np
 import pytest
@@ -6,33 +6,17 @@ import pytest
 from cnnlab import augment, config
 
 
-def reference_translate(image, down, right):
-    """One image moved by (down, right) with mirrored borders, pixel by pixel."""
-    height, width = image.shape[:2]
-    moved = np.empty_like(image)
-    for row in range(height):
-        for column in range(width):
-            source_row, source_column = row - down, column - right
-            # numpy's "reflect": mirror about the edge pixel, without repeating it
-            source_row = -source_row if source_row < 0 else source_row
-            source_row = 2 * (height - 1) - source_row if source_row >= height else source_row
-            source_column = -source_column if source_column < 0 else source_column
-            source_column = 2 * (width - 1) - source_column if source_column >= width else source_column
-            moved[row, column] = image[source_row, source_column]
-    return moved
-
-
 def random_images(count=6, side=7, channels=3, seed=0):
     return np.random.default_rng(seed).integers(0, 256, size=(count, side, side, channels), dtype=np.uint8)
 
 
-def test_translate_matches_the_pixel_reference():
+def test_translate_matches_the_pixel_reference(translate_reference):
     images = random_images()
     shifts = np.array([[0, 0], [2, -1], [-2, 2], [1, 1], [-1, 0], [0, -2]])
     moved = augment.translate(images, shifts)
     assert moved.dtype == np.uint8 and moved.shape == images.shape
     for image, shift, result in zip(images, shifts, moved):
-        np.testing.assert_array_equal(result, reference_translate(image, *shift))
+        np.testing.assert_array_equal(result, translate_reference(image, *shift))
 
 
 def test_translate_with_zeros_brings_in_black():
@@ -121,49 +105,7 @@ def test_batches_reject_labels_of_another_length():
         augment.AugmentedBatches(images, labels[:3], batch_size=2)
 
 
-def test_test_time_views_are_mirrors_and_diagonal_shifts():
-    images = random_images(count=2)
-    views = augment.test_time_views(images, max_shift=1, flip=True)
-    assert len(views) == 6
-    np.testing.assert_array_equal(views[1], images[:, :, ::-1])
-    np.testing.assert_array_equal(views[2][0], reference_translate(images[0], -1, -1))
-    np.testing.assert_array_equal(views[5][1], reference_translate(images[1], 1, 1)[:, ::-1])
-    assert len(augment.test_time_views(images, max_shift=0, flip=False)) == 1
-
-
-class FakeModel:
-    """Predicts from the mean brightness of the left half: lets the view weighting be checked exactly."""
-
-    def __init__(self):
-        self.batch_sizes = []
-
-    def predict_on_batch(self, images):
-        self.batch_sizes.append(len(images))
-        left = images[:, :, : images.shape[2] // 2].mean(axis=(1, 2, 3)) / 255
-        return np.stack([left, 1 - left], axis=1)
-
-
-def test_predict_views_weighs_plain_and_moved_views_half_each():
-    images = random_images(count=3)
-    model = FakeModel()
-    views = augment.test_time_views(images, max_shift=1, flip=True)
-    per_view = [FakeModel().predict_on_batch(view) for view in views]
-    expected = 0.5 * np.mean(per_view[:2], axis=0) + 0.5 * np.mean(per_view[2:], axis=0)
-    np.testing.assert_allclose(augment.predict_views(model, images, batch_size=2), expected, rtol=1e-6)
-    assert model.batch_sizes == [2] * 6 + [1] * 6  # six views of each batch, never the whole set at once
-    np.testing.assert_allclose(augment.predict_views(model, images, max_shift=0, flip=False), per_view[0],
-                               rtol=1e-6)
-
-
-def test_predict_views_rejects_an_empty_set_and_a_bad_batch_size():
-    with pytest.raises(ValueError, match="images is empty"):
-        augment.predict_views(FakeModel(), np.zeros((0, 4, 4, 3), np.uint8))
-    for batch_size in (0, 2.5):
-        with pytest.raises(ValueError, match=f"batch_size must be a positive integer, got {batch_size}"):
-            augment.predict_views(FakeModel(), random_images(count=3), batch_size=batch_size)
-
-
-def test_training_batches_are_shifted_or_mirrored_copies_on_every_backend(monkeypatch):
+def test_training_batches_are_shifted_or_mirrored_copies_on_every_backend(monkeypatch, translate_reference):
     monkeypatch.setattr(config, "quick", False)
     images = random_images(count=20, side=6)
     labels = np.arange(20)
@@ -173,7 +115,7 @@ def test_training_batches_are_shifted_or_mirrored_copies_on_every_backend(monkey
         batch_images, batch_labels = np.asarray(batch_images), np.asarray(batch_labels)
         assert batch_images.dtype == np.uint8 and len(batch_images) <= 8
         for image, label in zip(batch_images, batch_labels):
-            candidates = [reference_translate(images[label], down, right)
+            candidates = [translate_reference(images[label], down, right)
                           for down in range(-2, 3) for right in range(-2, 3)]
             candidates += [candidate[:, ::-1] for candidate in candidates]
             assert any(np.array_equal(image, candidate) for candidate in candidates)

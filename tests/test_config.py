@@ -59,9 +59,8 @@ def test_a_bad_value_stops_the_import_with_that_error():
     assert last_line.startswith("ValueError: CNNLAB_QUICK='full' is not a true/false value")
 
 
-def test_quick_runs_save_checkpoints_beside_the_full_ones_never_over_them(monkeypatch):
-    monkeypatch.setattr(config, "quick", False)
-    full = config.checkpoint_path("mnist_cnn")
+def test_quick_mode_caps_the_epochs_at_one(monkeypatch):
     monkeypatch.setattr(config, "quick", True)
-    quick = config.checkpoint_path("mnist_cnn")
-    assert full == "checkpoints/mnist_cnn.keras" and quick.endswith(".keras") and quick != full
+    assert (config.epochs_to_train(12), config.epochs_to_train(1)) == (1, 1)
+    monkeypatch.setattr(config, "quick", False)
+    assert config.epochs_to_train(12) == 12

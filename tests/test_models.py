@@ -71,3 +71,57 @@ def test_rescaling_happens_inside_the_model():
 def test_unknown_model_name_lists_the_choices():
     with pytest.raises(ValueError, match="unknown model 'resnet'.*mlp"):
         models.build("resnet")
+
+
+# --- the recipes' networks ---------------------------------------------------------------------
+
+def conv_flops(height, width, kernel, channels_in, filters):
+    return 2 * height * width * kernel * kernel * channels_in * filters
+
+
+def test_cifar10_model_costs_airbench93s_108_mflop():
+    model = models.cifar10_model()
+    expected = (conv_flops(31, 31, 2, 3, 24)  # whitening, valid 2x2: 32 -> 31
+                + conv_flops(31, 31, 3, 24, 64) + conv_flops(15, 15, 3, 64, 64)
+                + conv_flops(15, 15, 3, 64, 128) + conv_flops(7, 7, 3, 128, 128)
+                + conv_flops(7, 7, 3, 128, 128) + conv_flops(3, 3, 3, 128, 128)
+                + 2 * 128 * 10)
+    assert models.forward_flops(model) == expected == 108_447_808
+    assert model.output_shape == (None, 10)
+    assert not model.get_layer("whiten").trainable
+    assert models.cifar10_model(learned_first_layer=True).get_layer("whiten").trainable
+
+
+def test_mnist_model_counts():
+    model = models.mnist_model()
+    # conv weights 3*3*1*32, 3*3*32*64, 3*3*64*128 (no biases); 4 batch-norm numbers per channel; dense 128*10+10
+    assert model.count_params() == 288 + 18_432 + 73_728 + 4 * (32 + 64 + 128) + 1_290
+    assert models.forward_flops(model) == (conv_flops(28, 28, 3, 1, 32) + conv_flops(14, 14, 3, 32, 64)
+                                           + conv_flops(7, 7, 3, 64, 128) + 2 * 128 * 10)
+
+
+def test_every_network_opens_with_the_same_uint8_input_and_rescaling():
+    for name in models.BUILDERS:
+        model = models.build(name)
+        assert model.inputs[0].dtype == "uint8", name
+        assert model.layers[0].name == "rescale" and model.layers[0].scale == pytest.approx(1 / 255)
+
+
+def test_same_layers_accepts_a_copy_and_names_the_first_difference():
+    assert models.same_layers(models.mnist_model(), models.mnist_model())
+    with pytest.raises(AssertionError, match=r"layer 1 \('block1_conv'\).*filters"):
+        models.same_layers(models.mnist_model(width=16), models.mnist_model())
+    with pytest.raises(AssertionError, match="layers"):
+        models.same_layers(keras.Sequential([keras.Input((28, 28, 1))]), models.mnist_model())
+    with pytest.raises(AssertionError, match="trainable"):
+        models.same_layers(models.cifar10_model(learned_first_layer=True), models.cifar10_model())
+
+
+def test_recipe_networks_output_float32_probabilities_under_mixed_precision():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        for model, normalisation in ((models.mnist_model(), "block1_bn"), (models.cifar10_model(), "block1_bn1")):
+            assert model.layers[-1].compute_dtype == "float32"
+            assert model.get_layer(normalisation).compute_dtype == "bfloat16"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
