@@ -173,8 +173,12 @@ def test_classics_are_the_tutorials_models():
     assert [c.key for c in run.CLASSICS["mnist"]][0] == "dlwp_cnn"
 
 
-def test_matmul_peak_is_a_positive_rate():
-    assert run.matmul_peak_gflops(size=64, repeats=2) > 0
+def test_matmul_peak_is_two_n_cubed_flops_over_the_fastest_product():
+    # Three timed products of 64 x 64 matrices taking 4, 1 and 2 ms: 2 * 64^3 = 524,288 FLOPs in the
+    # fastest, 1 ms, is 0.524288 GFLOP/s.
+    readings = iter([0.0, 0.004, 10.0, 10.001, 20.0, 20.002])
+    assert run.matmul_peak_gflops(size=64, repeats=3, clock=lambda: next(readings)) == pytest.approx(0.524288)
+    assert next(readings, None) is None  # one reading before and one after each product, no more
 
 
 # --- command line ----------------------------------------------------------------------------
