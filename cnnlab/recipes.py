@@ -40,25 +40,29 @@ class Recipe:
     start_factor: float
     label_smoothing: float
     optimizer: str  # "sgd" (Nesterov momentum) or "adam"
-    momentum: float = 0.9  # SGD only
-    weight_decay: float = None
+    momentum: float = None  # SGD's; None for Adam
+    weight_decay: float = None  # None: no weight decay
     max_shift: int = 2  # training shifts, pixels
     flip: bool = True  # training mirror images
     test_shift: int = 1  # test-time views (0: none)
     test_flip: bool = True
     validation_fraction: float = VALIDATION_FRACTION
-    whitening_images: int = 0  # training images the whitening layer is computed from (0: none)
+    whitening_images: int = None  # training images the whitening layer is computed from (None: no such layer)
 
     def __post_init__(self):
         where = f"recipe {self.name!r}"
         for name in ("epochs", "batch_size"):
             _checks.positive_int(getattr(self, name), name, where)
-        for name in ("max_shift", "test_shift", "whitening_images"):
+        for name in ("max_shift", "test_shift"):
             _checks.non_negative_int(getattr(self, name), name, where)
+        if self.whitening_images is not None:
+            _checks.positive_int(self.whitening_images, "whitening_images", where)
         for name in ("warmup_fraction", "validation_fraction"):
             _checks.fraction(getattr(self, name), name, where)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"{where}: optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.optimizer == "sgd" and self.momentum is None:
+            raise ValueError(f"{where}: optimizer 'sgd' needs a momentum, got None")
 
     @property
     def model_name(self):

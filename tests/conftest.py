@@ -107,7 +107,8 @@ def run():
 
 @pytest.fixture(scope="session")
 def chromium():
-    """The path of a Chromium to drive with Playwright; skips the test when there is none."""
+    """The path of a Chromium for Playwright to drive; skips the test when either is missing."""
+    pytest.importorskip("playwright.sync_api", reason=f"Playwright is missing: {BROWSER_HINT}")
     if not pathlib.Path(CHROMIUM).is_file():
         pytest.skip(f"no browser at {CHROMIUM}: {BROWSER_HINT}")
     return CHROMIUM

@@ -210,14 +210,6 @@ def test_post_build_data_step_fills_the_default_cache(data_server, tmp_path, mon
 
 # --- a fresh environment from binder/ alone (slow, opt-in) ------------------------------------------
 
-def run(command, **kwargs):
-    """Run ``command``; on failure, fail the test with its output."""
-    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, **kwargs)
-    assert result.returncode == 0, (f"`{shlex.join(str(part) for part in command)}` failed "
-                                    f"({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return result.stdout
-
-
 IMPORT_CHECK = """
 import pathlib, sys
 import cnnlab, cnnlab.data, cnnlab.filters, cnnlab.plots, cnnlab.models, cnnlab.training
@@ -236,7 +228,7 @@ print("output", tuple(model(numpy.zeros((2, 28, 28, 1), "float32")).shape), imag
 @pytest.mark.skipif(os.environ.get(BINDER_ENV_VARIABLE) != "1",
                     reason=f"builds a virtual environment (minutes): set {BINDER_ENV_VARIABLE}=1 "
                            "(.ci/run does)")
-def test_fresh_environment_from_binder_files_imports_everything(tmp_path):
+def test_fresh_environment_from_binder_files_imports_everything(tmp_path, run):
     runtime = RUNTIME.read_text(encoding="utf-8").strip().removeprefix("python-")
     current = f"{sys.version_info.major}.{sys.version_info.minor}"
     if current != runtime:

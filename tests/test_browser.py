@@ -12,8 +12,6 @@ import os
 import pathlib
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,9 +24,6 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "01_filters.ipynb"
 SCREENSHOT = REPO / "artifacts" / "browser" / "01_filters.png"
-CHROMIUM_ENV = "CNNLAB_CHROMIUM"  # another Chromium-based browser, e.g. /usr/bin/google-chrome
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-ENABLE_HINT = "apt-get install chromium and pip install playwright (or set CNNLAB_CHROMIUM)"
 SERVER_START_SECONDS = 120  # JupyterLab on 2 busy cores can take 20 s or more
 PAGE_LOAD_MS = 120_000
 RUN_ALL_MS = 300_000
@@ -36,11 +31,6 @@ MIN_FIGURES = 5
 VIEWPORT = {"width": 1400, "height": 1000}
 MAX_SCREENSHOT_HEIGHT = 16_000  # Chromium's limit for one captured surface
 SCREENSHOT_MARGIN = 120  # pixels below the last cell: room for the status bar
-
-CHROMIUM = os.environ.get(CHROMIUM_ENV, DEFAULT_CHROMIUM)
-sync_api = pytest.importorskip("playwright.sync_api", reason=f"Playwright is missing: {ENABLE_HINT}")
-pytestmark = pytest.mark.skipif(not pathlib.Path(CHROMIUM).is_file(),
-                                reason=f"no browser at {CHROMIUM}: {ENABLE_HINT}")
 
 ERROR_PATTERN = re.compile(r"Traceback|Error\b")
 STDERR_OUTPUTS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
@@ -58,12 +48,6 @@ RUN_FINISHED = """() => {
 }""" % (CODE_PROMPTS, KERNEL_IDLE_JS)
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def copy_without_outputs(source, destination):
     """Write ``source`` to ``destination`` with every output and execution count removed."""
     notebook = json.loads(source.read_text(encoding="utf-8"))
@@ -75,15 +59,15 @@ def copy_without_outputs(source, destination):
 
 
 @pytest.fixture
-def lab(tmp_path):
-    """JupyterLab on 127.0.0.1 serving a temporary folder: yields (base URL, token, that folder)."""
+def lab(tmp_path, chromium, free_port, start_process):
+    """JupyterLab on 127.0.0.1 serving a temporary folder: yields (base URL, token, that folder, Chromium)."""
     root, home = tmp_path / "root", tmp_path / "jupyter"
     root.mkdir()
     # Offline: no "get notified about Jupyter news?" prompt, and no fetching of news.
     notification = home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    port, token = free_port(), secrets.token_hex(16)
+    port, token = free_port, secrets.token_hex(16)
     environment = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
                        JUPYTER_DATA_DIR=str(home / "data"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
                        JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
@@ -96,8 +80,8 @@ def lab(tmp_path):
     if os.geteuid() == 0:  # CI containers run as root; Jupyter refuses that unless told
         command.append("--allow-root")
     log = (tmp_path / "jupyterlab.log").open("w")
-    server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    # Stopped after the test by start_process: SIGTERM (the server shuts its kernels down), then SIGKILL.
+    server = start_process(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
@@ -112,24 +96,18 @@ def lab(tmp_path):
                     pytest.fail(f"JupyterLab did not answer within {SERVER_START_SECONDS} s:\n"
                                 f"{_tail(tmp_path / 'jupyterlab.log')}")
                 time.sleep(0.5)
-        yield base_url, token, root
+        yield base_url, token, root, chromium
     finally:
-        # The server shuts its kernels down on SIGTERM; SIGKILL its process group if it hangs.
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
         log.close()
 
 
 @contextlib.contextmanager
-def open_in_lab(base_url, token, notebook_name, code_cell_count):
+def open_in_lab(base_url, token, chromium, notebook_name, code_cell_count):
     """Yield a headless Chromium page showing the notebook in JupyterLab once its cells are laid out."""
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    from playwright.sync_api import sync_playwright  # present: the chromium fixture checked
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(PAGE_LOAD_MS)
@@ -145,13 +123,13 @@ def _tail(path, characters=4000):
 
 
 def test_filters_notebook_runs_in_jupyterlab_and_shows_its_figures(lab):
-    base_url, token, root = lab
+    base_url, token, root, chromium = lab
     notebook = copy_without_outputs(NOTEBOOK, root / NOTEBOOK.name)
     code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     figure_cells = sum("plt.show()" in "".join(cell["source"]) for cell in code_cells)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
 
-    with open_in_lab(base_url, token, NOTEBOOK.name, len(code_cells)) as page:
+    with open_in_lab(base_url, token, chromium, NOTEBOOK.name, len(code_cells)) as page:
         # Through the UI, as a learner would: the Run menu, then "Run All Cells".
         page.locator("#jp-MainMenu .lm-MenuBar-item", has_text="Run").click()
         page.locator('.lm-Menu-item[data-command="runmenu:run-all"]', has_text="Run All Cells").click()
@@ -198,11 +176,11 @@ FIGURE_CHANGED = "old => document.querySelector('%s')?.src !== old" % FIGURE_IMA
 
 
 def test_kernel_playground_reacts_to_a_new_weight_in_jupyterlab(lab):
-    base_url, token, root = lab
+    base_url, token, root, chromium = lab
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WIDGET_CELL)])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, root / WIDGET_NOTEBOOK)
-    with open_in_lab(base_url, token, WIDGET_NOTEBOOK, 1) as page:
+    with open_in_lab(base_url, token, chromium, WIDGET_NOTEBOOK, 1) as page:
         page.locator(".jp-Notebook .jp-CodeCell").first.click()
         page.keyboard.press("Shift+Enter")
         page.wait_for_function(RUN_FINISHED, polling=500)

@@ -12,7 +12,6 @@ import json
 import os
 import pathlib
 import re
-import shlex
 import subprocess
 import sys
 import tomllib
@@ -28,6 +27,10 @@ from scripts import notebook_header as header
 REPO = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = header.notebooks(header.NOTEBOOK_DIR)
 COLAB_ENV_VARIABLE = "CNNLAB_TEST_COLAB_ENV"
+# Written out by hand, not by the generator under test: the launch addresses of a notebook's path.
+COLAB_URL = "https://colab.research.google.com/github/cnnlab/cnnlab/blob/main/{}"
+BINDER_URL = "https://mybinder.org/v2/gh/cnnlab/cnnlab/main?urlpath=lab/tree/{}"
+GIT_URL = "git+https://github.com/cnnlab/cnnlab.git@main"
 OPENCV_DISTRIBUTIONS = {"opencv-python", "opencv-python-headless", "opencv-contrib-python",
                         "opencv-contrib-python-headless"}
 SILENT_SECONDS = 0.5  # the cell's own run time off Colab (measured: well under 10 ms)
@@ -121,11 +124,11 @@ def test_badges_open_this_notebook_in_the_readmes_repository():
         badges = header.header_cells(relative)[0].source
         links = re.findall(r"\)\]\((https://[^)]+)\)", badges)  # the target of each badge image
         # Each badge image links to that notebook on Colab and Binder.
-        assert links == [header.colab_url(relative), header.binder_url(relative)]
+        assert links == [COLAB_URL.format(relative), BINDER_URL.format(relative)]
         assert links[0].endswith(f"github/{binder_repository}/blob/{header.BRANCH}/{relative}")
         assert links[1].endswith(f"?urlpath=lab/tree/{relative}")
         # The README's notebook table carries the same Colab badge.
-        assert f"({header.colab_url(relative)})" in readme, f"README: no Colab badge for {relative}"
+        assert f"({COLAB_URL.format(relative)})" in readme, f"README: no Colab badge for {relative}"
 
 
 # --- the set-up cell, its pip calls recorded instead of made -----------------------------------
@@ -229,7 +232,7 @@ def test_setup_cell_on_colab_installs_cnnlab_without_its_dependencies(
 
 def test_setup_cell_installs_from_the_repository_by_default(tmp_path):
     _, calls, _, _ = run_setup_cell(tmp_path, colab=True, hidden=["cnnlab"])
-    assert calls[0][-1] == header.GIT_URL == f"git+https://github.com/{header.REPOSITORY}.git@{header.BRANCH}"
+    assert calls[0][-1] == header.GIT_URL == GIT_URL
 
 
 # --- a Colab-like environment (slow, opt-in) -------------------------------------------------------
@@ -252,14 +255,6 @@ nbformat.write(notebook, path)
 '''
 
 
-def run(command, **kwargs):
-    """Run ``command``; on failure, fail the test with its output."""
-    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, **kwargs)
-    assert result.returncode == 0, (f"`{shlex.join(str(part) for part in command)}` failed "
-                                    f"({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return result.stdout
-
-
 def colab_requirements():
     """The requirement lines for COLAB_PACKAGES, read from requirements.txt, plus opencv-python."""
     lines = {}
@@ -272,13 +267,13 @@ def colab_requirements():
     return [*chosen, f"opencv-python{lines['opencv-python-headless'].specifier}"]
 
 
-def distributions(python):
+def distributions(run, python):
     listed = json.loads(run([python, "-m", "pip", "list", "--format=json"]))
     return {canonicalize_name(item["name"]): item["version"] for item in listed}
 
 
 @pytest.fixture(scope="module")
-def colab_venv(tmp_path_factory):
+def colab_venv(tmp_path_factory, run):
     if os.environ.get(COLAB_ENV_VARIABLE) != "1":
         pytest.skip(f"builds a virtual environment with TensorFlow (minutes): set {COLAB_ENV_VARIABLE}=1 "
                     "(.ci/run does)")
@@ -291,7 +286,7 @@ def colab_venv(tmp_path_factory):
 
 @pytest.mark.slow_env
 @pytest.mark.parametrize("name", COLAB_NOTEBOOKS, ids=[name.removesuffix(".ipynb") for name in COLAB_NOTEBOOKS])
-def test_notebook_runs_in_a_colab_like_environment(colab_venv, name, tmp_path):
+def test_notebook_runs_in_a_colab_like_environment(colab_venv, name, tmp_path, run):
     python = colab_venv
     path = REPO / "notebooks" / name
     notebook = nbformat.read(path, as_version=4)
@@ -299,7 +294,7 @@ def test_notebook_runs_in_a_colab_like_environment(colab_venv, name, tmp_path):
                if not data.is_available(dataset)]
     if missing:
         pytest.skip(f"data set(s) {', '.join(missing)} not found locally: set {data.DATA_DIR_ENV}")
-    before = distributions(python)
+    before = distributions(run, python)
     assert "cnnlab" not in before and "tensorflow" in before
     assert OPENCV_DISTRIBUTIONS & set(before) == {"opencv-python"}
 
@@ -325,9 +320,9 @@ def test_notebook_runs_in_a_colab_like_environment(colab_venv, name, tmp_path):
     })
     try:
         run([python, "-c", DRIVER, copy, content, NOTEBOOK_TIMEOUT], env=environment, cwd=content)
-        after = distributions(python)
+        after = distributions(run, python)
     finally:  # the next notebook starts from a Colab without cnnlab again
-        added_now = sorted(set(distributions(python)) - set(before))
+        added_now = sorted(set(distributions(run, python)) - set(before))
         if added_now:
             run([python, "-m", "pip", "uninstall", "--quiet", "-y", *added_now])
 

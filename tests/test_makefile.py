@@ -4,8 +4,6 @@ and, where no browser can be opened, the output says which address to open."""
 import os
 import pathlib
 import re
-import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -39,16 +37,10 @@ def test_lab_allows_root_only_when_run_as_root(tmp_path):
     assert "--allow-root" not in lab_command_line(tmp_path, 1000)
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_make_lab_starts_jupyterlab_and_prints_the_address_to_open(tmp_path):
+def test_make_lab_starts_jupyterlab_and_prints_the_address_to_open(tmp_path, free_port, start_process):
     if not (REPO / ".venv" / "bin" / "jupyter").exists():
         pytest.skip("no .venv/bin/jupyter: run `make setup` first")
-    port = free_port()
+    port = free_port
     runtime = tmp_path / "runtime"
     environment = {**os.environ,
                    "BROWSER": str(tmp_path / "no-such-browser"),  # as on a server: no browser to open
@@ -58,34 +50,26 @@ def test_make_lab_starts_jupyterlab_and_prints_the_address_to_open(tmp_path):
     log_path = tmp_path / "lab.log"
     with open(log_path, "w") as log:
         # -o: take the environment as it is (`make setup` is tested by every other command).
-        lab = subprocess.Popen(["make", "-o", ".venv/.installed", "lab", arguments], cwd=REPO, env=environment, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        address = re.compile(rf"http://(?:localhost|127\.0\.0\.1):{port}/lab\S*\?token=(\w+)")
-        deadline = time.monotonic() + START_SECONDS
-        while not (match := address.search(log_path.read_text(errors="replace"))):
-            assert lab.poll() is None, f"make lab exited ({lab.returncode}):\n{log_path.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"no address printed:\n{log_path.read_text()[-3000:]}"
+        # Stopped (make, JupyterLab and its kernels) after the test by start_process.
+        lab = start_process(["make", "-o", ".venv/.installed", "lab", arguments], cwd=REPO, env=environment,
+                            stdout=log, stderr=subprocess.STDOUT)
+    address = re.compile(rf"http://(?:localhost|127\.0\.0\.1):{port}/lab\S*\?token=(\w+)")
+    deadline = time.monotonic() + START_SECONDS
+    while not (match := address.search(log_path.read_text(errors="replace"))):
+        assert lab.poll() is None, f"make lab exited ({lab.returncode}):\n{log_path.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"no address printed:\n{log_path.read_text()[-3000:]}"
+        time.sleep(0.5)
+    output = log_path.read_text(errors="replace")
+    assert "Running as root is not recommended" not in output
+    assert "If no browser window opens" in output.split(match.group(0))[0]  # the hint comes first
+    # The printed address works: the server answers with that token. On a busy machine the
+    # first request can come a moment before the server accepts connections: retry until the deadline.
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={match.group(1)}",
+                                        timeout=30) as response:
+                assert response.status == 200
+            break
+        except urllib.error.URLError as error:
+            assert time.monotonic() < deadline, f"the printed address does not answer ({error}):\n{output[-3000:]}"
             time.sleep(0.5)
-        output = log_path.read_text(errors="replace")
-        assert "Running as root is not recommended" not in output
-        assert "If no browser window opens" in output.split(match.group(0))[0]  # the hint comes first
-        # The printed address works: the server answers with that token. On a busy machine the
-        # first request can come a moment before the server accepts connections: retry until the deadline.
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={match.group(1)}",
-                                            timeout=30) as response:
-                    assert response.status == 200
-                break
-            except urllib.error.URLError as error:
-                assert time.monotonic() < deadline, f"the printed address does not answer ({error}):\n{output[-3000:]}"
-                time.sleep(0.5)
-    finally:
-        if lab.poll() is None:
-            os.killpg(lab.pid, signal.SIGTERM)
-            try:
-                lab.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(lab.pid, signal.SIGKILL)
-                lab.wait()

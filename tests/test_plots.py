@@ -14,10 +14,7 @@ from cnnlab import evaluation, plots  # noqa: E402
 CLASS_NAMES = ["cat", "dog", "frog"]
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")  # tests/conftest.py
 
 
 def wcag_contrast(color_a, color_b):

@@ -15,8 +15,8 @@ CIFAR10_SETTINGS = {
 MNIST_SETTINGS = {
     "name": "mnist", "epochs": 8, "batch_size": 128, "peak_learning_rate": 0.01,
     "warmup_fraction": 0.2, "start_factor": 0.1, "label_smoothing": 0.1, "optimizer": "adam",
-    "momentum": 0.9, "weight_decay": None, "max_shift": 2, "flip": False, "test_shift": 1,
-    "test_flip": False, "validation_fraction": 0.1, "whitening_images": 0}
+    "momentum": None, "weight_decay": None, "max_shift": 2, "flip": False, "test_shift": 1,
+    "test_flip": False, "validation_fraction": 0.1, "whitening_images": None}
 
 
 def test_the_recipes_are_the_documented_settings():
@@ -35,6 +35,8 @@ def test_the_recipes_are_the_documented_settings():
     ({"warmup_fraction": 1.5}, "warmup_fraction must be a number between 0 and 1"),
     ({"validation_fraction": 0}, "validation_fraction must be a number between 0 and 1"),
     ({"optimizer": "lbfgs"}, r"optimizer must be one of \('sgd', 'adam'\), got 'lbfgs'"),
+    ({"optimizer": "sgd"}, "optimizer 'sgd' needs a momentum, got None"),
+    ({"whitening_images": 0}, "whitening_images must be an integer >= 1, got 0"),
 ])
 def test_a_recipe_with_a_bad_setting_is_one_clear_error(change, message):
     with pytest.raises(ValueError, match=f"recipe 'mnist': {message}"):
