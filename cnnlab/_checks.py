@@ -49,8 +49,8 @@ def pair(value, name, where=None):
 
 def fraction(value, name, where=None):
     """Return ``value`` as a float, raising ValueError unless it lies strictly between 0 and 1."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
-            or not 0 < value < 1:
+    number = isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+    if not number or not 0 < value < 1:
         raise ValueError(f"{_prefix(where)}{name} must be a number between 0 and 1, got {value!r}")
     return float(value)
 

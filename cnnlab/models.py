@@ -135,7 +135,7 @@ def cifar10_model(widths=(64, 128, 128), batch_norm_momentum=0.6, learned_first_
     """The CIFAR-10 recipe's network (airbench's 93% layout with ReLU): about 108 MFLOP per image.
 
     Its first layer, "whiten", is a 2x2 convolution set from the data
-    (``cnnlab.recipes.prepare_model``) and never trained; ``learned_first_layer=True``
+    (``cnnlab.training.prepare_model``) and never trained; ``learned_first_layer=True``
     trains it like the others instead (for measuring what whitening adds).
     """
     stack = _input_and_rescale(CIFAR10_SHAPE) + [
@@ -199,7 +199,7 @@ def layer_settings(model):
 
 
 def same_layers(model, reference):
-    """Return True, or raise AssertionError naming the first layer where ``model`` differs from ``reference``."""
+    """True, or AssertionError naming the first layer where ``model`` differs from ``reference``."""
     mine, theirs = layer_settings(model), layer_settings(reference)
     if len(mine) != len(theirs):
         raise AssertionError(f"{model.name} has {len(mine)} layers, {reference.name} has {len(theirs)}")

@@ -55,7 +55,8 @@ BOOL_CALLS = {
 
 @pytest.mark.parametrize("name", sorted(BOOL_CALLS))
 def test_true_is_never_taken_for_the_integer_1(name):
-    with pytest.raises(ValueError, match=r"must be an (integer (>= [01]|from 0 to \d+)|int or a \(height, width\) pair), got True"):
+    wording = r"must be an (integer (>= [01]|from 0 to \d+)|int or a \(height, width\) pair), got True"
+    with pytest.raises(ValueError, match=wording):
         BOOL_CALLS[name]()
 
 
@@ -97,6 +98,7 @@ def test_the_scan_finds_private_imports_and_private_attributes():
 @pytest.mark.parametrize("module", ["cnnlab.whitening", "cnnlab.recipes", "cnnlab.conv", "cnnlab.pooling",
                                     "cnnlab.params", "cnnlab.evaluation", "cnnlab._checks"])
 def test_numpy_modules_load_no_keras(module):
-    code = f"import sys, {module}; print(sorted(name for name in sys.modules if name.startswith(('keras', 'tensorflow'))))"
+    code = (f"import sys, {module}; "
+            "print(sorted(name for name in sys.modules if name.startswith(('keras', 'tensorflow'))))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
