@@ -109,3 +109,15 @@ def test_a_tiny_training_run_learns_and_predicts_probabilities(monkeypatch):
     assert probabilities.shape == (64, 10)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
     assert np.mean(probabilities.argmax(axis=1) == labels[:64]) > 0.9
+
+
+def test_compiled_model_whitens_from_the_recipes_number_of_images():
+    images = np.random.default_rng(1).integers(0, 256, size=(40, 32, 32, 3), dtype=np.uint8)
+    recipe = dataclasses.replace(recipes.CIFAR10, whitening_images=8)
+    model = training.compiled_model(recipe, images)
+    expected = training.prepare_model(models.cifar10_model(), images[:8], whitening_images=8)
+    np.testing.assert_allclose(model.get_layer("whiten").get_weights()[0],
+                               expected.get_layer("whiten").get_weights()[0], rtol=1e-5)
+    assert isinstance(model.optimizer, keras.optimizers.SGD)
+    with pytest.raises(ValueError, match="whitening_images must be an integer >= 1, got None"):
+        training.compiled_model(dataclasses.replace(recipes.MNIST, name="cifar10"), images)
