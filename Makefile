@@ -69,11 +69,13 @@ test-jax: setup
 test-fast: setup
 	$(BIN)/python -m pytest tests
 
-# Re-execute every notebook in full mode and store the outputs (what learners see), then ship
-# the trained models of 04 and 05 for notebook 06 (cnnlab/assets/).
+# Re-execute every notebook in full mode and store the outputs (what learners see), ship the
+# trained models of 04 and 05 for notebook 06 (cnnlab/assets/), then write the measured run times
+# (benchmarks/notebook_times.json) into the README, the title cells and benchmarks/RESULTS.md.
 notebooks: setup
 	$(BIN)/python scripts/run_notebooks.py --write
 	$(BIN)/python scripts/ship_checkpoints.py
+	$(BIN)/python scripts/notebook_times.py --write
 
 # The course website, from the notebooks' stored outputs (no execution), into $(SITE)/.
 site: setup
