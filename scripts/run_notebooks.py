@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
 """Execute every notebook in a fresh kernel; print wall time and the kernel's peak memory.
 
-    python scripts/run_notebooks.py [--quick] [--data-dir DIR] [--write] [NAME ...]
+    python scripts/run_notebooks.py [--quick] [--data-dir DIR] [--write] [--times FILE] [NAME ...]
+
+Each notebook's result is also recorded in benchmarks/notebook_times.json (committed; --times
+names another file, --times "" records nothing), under "full 2cpu", "quick 2cpu", "full 1cpu",
+...: the mode and the CPUs this process may use (`taskset -c 0 python scripts/run_notebooks.py`
+measures on one CPU, as on Binder). A notebook's entry is replaced by its newest run and carries
+the date and the environment that ran it (Python, key package versions, whether every package
+matches requirements.lock). scripts/notebook_times.py turns that file into the run times in the
+README, the notebooks' title cells and benchmarks/RESULTS.md.
 
 The last line printed is one JSON object:
-{"mode": "quick"|"full", "notebooks": {"01_filters": {"seconds": s, "peak_rss_mb": m,
+{"mode": "quick"|"full", "cpus": n, "notebooks": {"01_filters": {"seconds": s, "peak_rss_mb": m,
  "peak_anonymous_mb": a}, ...}, "total_seconds": t, "jax_installed": bool}
 "peak_rss_mb" is the kernel's peak resident set (VmHWM): it includes the pages of shared
 libraries it has read (TensorFlow's alone are 0.4-0.5 GB), which the system shares with other
@@ -18,6 +26,8 @@ With --write the executed notebooks (outputs included) replace the stored ones.
 """
 
 import argparse
+import datetime
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -31,7 +41,11 @@ from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
+TIMES_FILE = ROOT / "benchmarks" / "notebook_times.json"
+LOCK_FILE = ROOT / "requirements.lock"
 CELL_TIMEOUT_SECONDS = 1800
+# The versions recorded with every measurement (all installed packages are compared with the lock).
+KEY_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib", "opencv-python-headless", "jax")
 
 
 def memory_mb(pid, field):
@@ -92,11 +106,75 @@ def execute(path):
     return notebook, seconds, peak, anonymous.peak
 
 
+def usable_cpus():
+    """How many CPUs this process (and the kernels it starts) may run on: 1 under `taskset -c 0`."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
+
+
+def run_key(mode, cpus):
+    """The key of a run in the times file, e.g. "full 2cpu"."""
+    return f"{mode} {cpus}cpu"
+
+
+def installed_version(name):
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def lock_differences(lock_path=LOCK_FILE):
+    """Packages whose installed version is not the one requirements.lock pins for this platform.
+
+    Returns a sorted list of "name: installed X, locked Y" strings (empty when all match);
+    None when there is no lock file.
+    """
+    from packaging.requirements import Requirement  # a declared test requirement; imported late
+
+    if not pathlib.Path(lock_path).is_file():
+        return None
+    differences = []
+    for line in pathlib.Path(lock_path).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        (pin,) = requirement.specifier
+        installed = installed_version(requirement.name)
+        if installed != pin.version:
+            differences.append(f"{requirement.name}: installed {installed}, locked {pin.version}")
+    return sorted(differences)
+
+
+def environment():
+    """What ran the notebooks: Python, the key packages' versions, and agreement with the lock."""
+    differences = lock_differences()
+    return {"python": ".".join(map(str, sys.version_info[:3])),
+            "packages": {name: installed_version(name) for name in KEY_PACKAGES},
+            "matches_lock": None if differences is None else not differences,
+            "differs_from_lock": differences or []}
+
+
+def record(times_path, key, name, result, env, date):
+    """Store one notebook's result under ``key`` in the times file, replacing its older entry."""
+    times_path = pathlib.Path(times_path)
+    times = json.loads(times_path.read_text(encoding="utf-8")) if times_path.is_file() else {}
+    times.setdefault("runs", {}).setdefault(key, {})[name] = {**result, "date": date, "environment": env}
+    times["runs"] = {run: dict(sorted(entries.items())) for run, entries in sorted(times["runs"].items())}
+    times_path.write_text(json.dumps(times, indent=1) + "\n", encoding="utf-8")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="set CNNLAB_QUICK=1 (short training)")
     parser.add_argument("--data-dir", help="data directory (sets CNNLAB_DATA_DIR)")
     parser.add_argument("--write", action="store_true", help="store the outputs in the notebooks")
+    parser.add_argument("--times", default=str(TIMES_FILE),
+                        help="record the results in this JSON file ('' for none; default: %(default)s)")
     parser.add_argument("names", nargs="*", help="notebook names (default: all), e.g. 01_filters")
     args = parser.parse_args(argv)
 
@@ -111,6 +189,9 @@ def main(argv=None):
             parser.error(f"no notebook matches {args.names}")
 
     results, total = {}, 0.0
+    mode, cpus = "quick" if args.quick else "full", usable_cpus()
+    env = environment() if args.times else None
+    date = datetime.date.today().isoformat()
     for path in paths:
         notebook, seconds, peak, anonymous = execute(path)
         total += seconds
@@ -121,7 +202,9 @@ def main(argv=None):
               f"anonymous {anonymous or float('nan'):8.0f} MB", flush=True)
         if args.write:
             nbformat.write(notebook, path)
-    print(json.dumps({"mode": "quick" if args.quick else "full", "notebooks": results,
+        if args.times:
+            record(args.times, run_key(mode, cpus), path.stem, results[path.stem], env, date)
+    print(json.dumps({"mode": mode, "cpus": cpus, "notebooks": results,
                       "total_seconds": round(total, 1),
                       "jax_installed": importlib.util.find_spec("jax") is not None}))
     return 0

@@ -1,7 +1,7 @@
-"""binder/: requirements in step with requirements.txt, scripts that do their job, a fresh environment that works.
+"""binder/: installs the lock, scripts that do their job, a fresh environment that works.
 
 mybinder.org cannot be reached from here, so the configuration is proven piece by piece:
-the requirement lines are compared with requirements.txt, postBuild's data command runs
+binder/requirements.txt is checked to install requirements.lock, postBuild's data command runs
 against a local HTTP server, `start` is executed, and (opt-in, slow) a clean virtual
 environment is built from binder/ alone and everything is imported in it.
 """
@@ -20,6 +20,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from cnnlab import data
 
@@ -27,16 +28,11 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 BINDER = REPO / "binder"
 REQUIREMENTS = REPO / "requirements.txt"
 BINDER_REQUIREMENTS = BINDER / "requirements.txt"
+LOCK = REPO / "requirements.lock"
 POST_BUILD = BINDER / "postBuild"
 START = BINDER / "start"
 RUNTIME = BINDER / "runtime.txt"
 
-# What requirements.txt may hold that Binder leaves out, and why: tools only the test suite uses.
-BINDER_OMITS = {
-    "playwright": "drives the browser in tests/test_browser.py",
-    "check-jsonschema": "validates the GitHub workflow in tests/test_workflow.py",
-    "hypothesis": "generates learner answers for the property tests in tests/test_check.py",
-}
 BINDER_ENV_VARIABLE = "CNNLAB_TEST_BINDER_ENV"
 DATA_COMMAND = ("python", "-m", "cnnlab.data", "download")
 INSTALL_COMMAND = ("python", "-m", "pip", "install")
@@ -44,21 +40,21 @@ INSTALL_COMMAND = ("python", "-m", "pip", "install")
 
 # --- reading the files -------------------------------------------------------------------------
 
-def read_requirements(path):
-    """Map canonical package name -> Requirement for every requirement line of ``path``."""
-    requirements = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if line.startswith("-"):
-            raise ValueError(f"{path}:{number}: pip option {line!r}; keep the file to plain requirements")
+def requirement_lines(path):
+    """The lines of a requirements file that say something: comments and blank lines dropped."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
+
+
+def locked_pins(path=LOCK):
+    """Map canonical package name -> pinned version for the lock's lines that apply on this machine."""
+    pins = {}
+    for line in requirement_lines(path):
         requirement = Requirement(line)
-        name = canonicalize_name(requirement.name)
-        if name in requirements:
-            raise ValueError(f"{path}:{number}: {requirement.name} is listed twice")
-        requirements[name] = requirement
-    return requirements
+        if requirement.marker is None or requirement.marker.evaluate():
+            (pin,) = requirement.specifier
+            pins[canonicalize_name(requirement.name)] = pin.version
+    return pins
 
 
 def script_commands(path):
@@ -75,52 +71,27 @@ def commands_starting_with(path, prefix):
     return [tokens for tokens in script_commands(path) if tuple(tokens[:len(prefix)]) == prefix]
 
 
-def describe(requirement):
-    """What must agree between the two files: specifier, extras and marker."""
-    return (str(requirement.specifier), sorted(requirement.extras), str(requirement.marker or ""))
+# --- the lock ------------------------------------------------------------------------------------
 
-
-# --- requirements in step --------------------------------------------------------------------------
-
-def test_binder_requirements_match_requirements_txt():
-    full, binder = read_requirements(REQUIREMENTS), read_requirements(BINDER_REQUIREMENTS)
-    problems = []
-    for name, requirement in binder.items():
-        if name not in full:
-            problems.append(f"{name}: in binder/requirements.txt but not in requirements.txt")
-        elif describe(requirement) != describe(full[name]):
-            problems.append(f"{name}: binder has {requirement}, requirements.txt has {full[name]}")
-    for name, requirement in full.items():
-        if name not in binder and name not in BINDER_OMITS:
-            problems.append(f"{name}: {requirement} is in requirements.txt but missing from "
-                            "binder/requirements.txt (or add it to BINDER_OMITS with a reason)")
-    for name in BINDER_OMITS:
-        if name not in full:
-            problems.append(f"{name}: listed in BINDER_OMITS but no longer in requirements.txt")
-        elif name in binder:
-            problems.append(f"{name}: listed in BINDER_OMITS but present in binder/requirements.txt")
-    assert not problems, "binder/requirements.txt drifted from requirements.txt:\n" + "\n".join(problems)
-
-
-def test_drift_check_names_the_package_that_differs(tmp_path):
-    """The comparison itself notices a changed specifier (guards against a vacuous check)."""
-    edited = tmp_path / "requirements.txt"
-    edited.write_text(BINDER_REQUIREMENTS.read_text().replace("numpy>=1.26,<3", "numpy>=2,<3"))
-    full, binder = read_requirements(REQUIREMENTS), read_requirements(edited)
-    assert describe(binder["numpy"]) != describe(full["numpy"])
-    assert describe(binder["keras"]) == describe(full["keras"])
+def test_binder_installs_the_lock_and_only_the_lock():
+    """The same exact versions as `make setup` and CI: one line that includes requirements.lock."""
+    (line,) = requirement_lines(BINDER_REQUIREMENTS)
+    option, target = line.split()
+    assert option == "-r", f"{BINDER_REQUIREMENTS}: {line!r} does not include a file"
+    # pip reads a nested path relative to the file that names it.
+    assert (BINDER / target).resolve() == LOCK
 
 
 def test_binder_installs_what_the_package_declares():
-    """postBuild installs cnnlab with --no-deps, so binder/requirements.txt must cover its dependencies."""
+    """postBuild installs cnnlab with --no-deps, so the lock must pin its dependencies, within range."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    binder = read_requirements(BINDER_REQUIREMENTS)
+    pins = locked_pins()
     for line in project["dependencies"]:
         declared = Requirement(line)
         name = canonicalize_name(declared.name)
-        assert name in binder, f"{declared.name}: a cnnlab dependency missing from binder/requirements.txt"
-        assert binder[name].specifier == declared.specifier, (
-            f"{declared.name}: binder has {binder[name]}, pyproject.toml declares {declared}")
+        assert name in pins, f"{declared.name}: a cnnlab dependency missing from requirements.lock"
+        assert pins[name] in declared.specifier, (
+            f"{declared.name}: the lock pins {pins[name]}, pyproject.toml declares {declared}")
 
 
 def test_runtime_is_a_python_version_cnnlab_supports():
@@ -129,6 +100,10 @@ def test_runtime_is_a_python_version_cnnlab_supports():
     assert match, f"{RUNTIME}: {text!r} is not of the form python-X.Y (repo2docker's format)"
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert match.group(1) in SpecifierSet(project["requires-python"])
+    # The lock is made for this Python and newer ones (`uv pip compile --python-version`).
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    locked_for = re.search(r"^LOCK_PYTHON = (\S+)$", makefile, re.MULTILINE).group(1)
+    assert Version(match.group(1)) >= Version(locked_for)
 
 
 # --- postBuild and start ------------------------------------------------------------------------

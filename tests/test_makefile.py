@@ -1,5 +1,5 @@
-"""`make lab`, the README's first command: it starts JupyterLab as root too (a container, a cloud VM)
-and, where no browser can be opened, the output says which address to open."""
+"""The Makefile: `make setup` installs the lock; `make lab`, the README's first command, starts JupyterLab
+as root too (a container, a cloud VM) and, where no browser can be opened, says which address to open."""
 
 import os
 import pathlib
@@ -13,6 +13,34 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 START_SECONDS = 120  # JupyterLab on 2 busy cores
+
+
+def dry_run(*arguments):
+    """The commands `make -n` would run, one per line."""
+    result = subprocess.run(["make", "-n", *arguments], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_setup_installs_the_lock_then_cnnlab_without_its_dependencies(tmp_path):
+    venv = tmp_path / "venv"  # not built yet, so make plans every step
+    installs = [line.split(" -m pip install ", 1)[1] for line in dry_run("setup", f"VENV={venv}")
+                if " -m pip install " in line]
+    assert installs == ["--quiet --upgrade pip", "--quiet -r requirements.lock", "--quiet --no-deps -e ."]
+
+
+def test_setup_reinstalls_when_the_lock_changes_and_needs_python_3_11():
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "\n$(VENV)/.installed: $(LOCK) pyproject.toml\n" in makefile
+    assert "sys.version_info < (3, 11)" in makefile and "needs Python 3.11 or newer" in makefile
+
+
+def test_make_lock_compiles_requirements_txt_into_the_lock_with_uv():
+    (command,) = [line for line in dry_run("-o", ".venv/.installed", "lock") if "pip compile" in line]
+    assert command.startswith(".venv/bin/uv pip compile ") and command.endswith(" requirements.txt -o requirements.lock")
+    assert "--universal" in command and "--upgrade" not in command
+    (upgrade,) = [line for line in dry_run("-o", ".venv/.installed", "lock", "UPGRADE=1") if "pip compile" in line]
+    assert "--upgrade" in upgrade
 
 
 def fake_id(folder, uid):

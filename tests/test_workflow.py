@@ -1,7 +1,8 @@
 """The GitHub workflows: valid syntax (checked offline) and the triggers and steps they promise.
 
-nbval.yml is the instructors' CI (make setup, make test, the JAX run); pages.yml builds the course
-website with `make site` and publishes it to GitHub Pages on pushes to main.
+nbval.yml is the instructors' CI (make setup from the lock, make test, the JAX run, all strict) and a
+weekly drift job (the newest releases within the ranges, quick notebooks); pages.yml builds the
+course website with `make site` and publishes it to GitHub Pages on pushes to main.
 """
 
 import pathlib
@@ -100,6 +101,31 @@ def test_runs_the_readme_commands_with_a_cached_data_directory(workflow):
     assert uploads and uploads[0]["with"]["path"].startswith("artifacts")
 
 
+def test_the_main_job_installs_the_lock_and_runs_strict(workflow):
+    job = workflow["jobs"]["nbval"]
+    assert job["env"]["CNNLAB_STRICT"] == "1"
+    assert "if" not in job  # every trigger, the weekly one too
+    (setup_python,) = [step for step in job["steps"] if step.get("uses", "").startswith("actions/setup-python@")]
+    assert setup_python["with"]["cache-dependency-path"] == "requirements.lock"
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "-r $(LOCK)" in makefile and re.search(r"^LOCK = requirements\.lock$", makefile, re.MULTILINE)
+
+
+def test_a_weekly_drift_job_runs_the_quick_notebooks_on_the_newest_releases(workflow):
+    job = workflow["jobs"]["drift"]
+    assert "schedule" in job["if"] and "push" not in job["if"] and "pull_request" not in job["if"]
+    assert job["env"]["CNNLAB_QUICK"] == "1" and job["env"]["CNNLAB_STRICT"] == "1"
+    commands = "\n".join(step.get("run", "") for step in job["steps"])
+    # Ranges, newest first; never the lock.
+    assert "install --upgrade --upgrade-strategy eager -r requirements.txt" in commands
+    assert "requirements.lock" not in commands and "make setup" not in commands
+    (test,) = [step["run"] for step in job["steps"] if "pytest" in step.get("run", "")]
+    assert "tests notebooks" in test and "--nbval" in test
+    # The slow environment builds are deselected, not skipped (a skip would fail the strict run).
+    assert '-m "not slow_env"' in test
+    assert "3.11" in job["strategy"]["matrix"]["python-version"]
+
+
 def test_runs_the_jax_backend_and_the_colab_environment_test(workflow):
     commands = [step.get("run", "").strip() for step in steps(workflow)]
     assert "make test-jax" in commands
@@ -146,7 +172,7 @@ def test_ci_script_runs_the_readme_command_then_the_jax_run_with_the_slow_checks
     lines = [line.strip() for line in script.splitlines() if line.strip() and not line.strip().startswith("#")]
     assert "make test" in lines and "make test-jax" in lines
     assert lines.index("make test") < lines.index("make test-jax")
-    for variable in ("CNNLAB_TEST_BINDER_ENV", "CNNLAB_TEST_COLAB_ENV"):
+    for variable in ("CNNLAB_TEST_BINDER_ENV", "CNNLAB_TEST_COLAB_ENV", "CNNLAB_STRICT"):
         assert f"export {variable}=1" in lines[:lines.index("make test")]
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     recipe = makefile.split("\ntest-jax:", 1)[1].split("\n\n", 1)[0]
