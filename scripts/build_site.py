@@ -184,8 +184,8 @@ def solutions_page(relative, notebook):
     in_exercises = False
     for cell in solved.cells:
         if cell.cell_type == "markdown" and cell.source.startswith(EXERCISES_HEADING):
-            in_exercises = True
-            body = cell.source[len(EXERCISES_HEADING):].strip()
+            in_exercises = True  # its how-to ("replace the None placeholder") is for the notebook
+            continue
         elif cell.cell_type == "markdown" and cell.source.startswith("## "):
             in_exercises = False
             continue

@@ -246,6 +246,26 @@ def test_notebook_page_in_chromium_has_figures_maths_and_launch_buttons(site, br
     assert not failed, f"requests that failed: {failed}"
 
 
+# --- what the build needs -----------------------------------------------------------------------
+
+def requirement_lines(path):
+    from packaging.requirements import Requirement
+
+    lines = [line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return {requirement.name.lower(): str(requirement.specifier)
+            for requirement in map(Requirement, filter(None, lines))}
+
+
+def test_site_requirements_are_those_of_the_course_without_tensorflow():
+    site_only = requirement_lines(REPO / "site" / "requirements.txt")
+    full = requirement_lines(REPO / "requirements.txt")
+    assert "sphinx" in site_only and "myst-nb" in site_only
+    assert not {"tensorflow", "keras", "jax"} & set(site_only)
+    for name, specifier in site_only.items():  # one version range for each package, in both files
+        assert full.get(name) == specifier, f"{name}: site/requirements.txt has {specifier!r}, " \
+                                            f"requirements.txt {full.get(name)!r}"
+
+
 # --- the pages beyond the notebooks ---------------------------------------------------------------
 
 def public_functions(path):
@@ -279,6 +299,16 @@ def test_set_up_page_covers_make_and_the_data_folder(site):
         assert needed in text, f"the set-up page does not mention {needed!r}"
     home = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="setup.html"' in home and 'href="solutions/index.html"' in home and 'href="api/index.html"' in home
+
+
+def test_every_page_of_site_folder_is_built_and_in_the_menu(site):
+    """site/*.md pages (set-up; instructors, when present) are built and listed in the menu."""
+    names = [path.stem for path in (REPO / "site").glob("*.md") if path.stem != "index"]
+    assert "setup" in names
+    home = (site / "index.html").read_text(encoding="utf-8")
+    for name in names:
+        assert (site / f"{name}.html").is_file(), f"site/{name}.md was not built"
+        assert f'href="{name}.html"' in home, f"site/{name}.md is not in the menu"
 
 
 def test_solutions_pages_show_every_worked_solution(site):
