@@ -266,6 +266,26 @@ def test_site_requirements_are_those_of_the_course_without_tensorflow():
                                             f"requirements.txt {full.get(name)!r}"
 
 
+def test_pages_workflow_installs_the_site_requirements_and_make_site_then_installs_nothing(tmp_path):
+    import shutil
+
+    import yaml
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8"))
+    script = "\n".join(step.get("run", "") for step in workflow["jobs"]["build"]["steps"])
+    assert "-r site/requirements.txt" in script and "-r requirements.txt" not in script
+    (stamp,) = re.findall(r"touch (\S+)", script)
+    # The same steps on a copy of the Makefile: `make site` must go straight to the build.
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    for name in ("Makefile", "requirements.txt", "pyproject.toml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    (tmp_path / stamp).parent.mkdir(parents=True)
+    (tmp_path / stamp).touch()
+    planned = subprocess.run(["make", "-n", "site"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert "build_site.py" in planned and "pip install" not in planned, planned
+
+
 # --- the pages beyond the notebooks ---------------------------------------------------------------
 
 def public_functions(path):
