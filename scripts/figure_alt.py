@@ -112,6 +112,13 @@ def figures_drawn(source, summaries):
     except SyntaxError:  # IPython syntax: nothing to read
         return []
     loops = loops_of(tree)
+    # Titles set aside in a variable first (`titles = [...]`, then `titles=titles`) read as literals.
+    named = {target.id: statement.value for statement in tree.body if isinstance(statement, ast.Assign)
+             for target in statement.targets if isinstance(target, ast.Name)}
+
+    def literal(node):
+        return named.get(node.id, node) if isinstance(node, ast.Name) else node
+
     top_level = {id(statement.value) for statement in tree.body if isinstance(statement, ast.Expr)}
     calls = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Call)),
                    key=lambda node: (node.lineno, node.col_offset))
@@ -142,8 +149,8 @@ def figures_drawn(source, summaries):
                 panel.overlays.append(what)
             else:
                 panel.what = what
-            title = keyword(call, "title")
-            panel.titles += [text for text in [text_of(title)] if text] + texts_of(keyword(call, "titles"))
+            title = literal(keyword(call, "title"))
+            panel.titles += [text for text in [text_of(title)] if text] + texts_of(literal(keyword(call, "titles")))
             shown = ast.unparse(call.args[0]) if call.args else ""
             if ax is None and len(shown) <= SHOWN_MAX and not panel.overlays:
                 panel.what += f" ({shown})" if shown else ""
@@ -187,6 +194,14 @@ def context(markdown):
 
 
 def describe(figure):
+    alike = {(panel.what, tuple(panel.overlays), bool(panel.labels), panel.loop is None) for panel in figure}
+    if len(figure) > 1 and len(alike) == 1 and all(len(panel.titles) == 1 for panel in figure):
+        # The same kind of panel side by side: say it once ("2 panels, each a kernel ...: "x", "y"").
+        first = Panel(figure[0].what)
+        first.overlays, first.labels, first.loop = figure[0].overlays, figure[0].labels, figure[0].loop
+        text = f"{len(figure)} panels, each {first.describe()}, titled " + ", ".join(
+            f'"{panel.titles[0]}"' for panel in figure)
+        return text + "."
     parts = [panel.describe() for panel in figure]
     text = parts[0] if len(parts) == 1 else f"{len(parts)} panels: " + "; ".join(parts)
     return text[:1].upper() + text[1:] + "."

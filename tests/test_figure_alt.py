@@ -28,7 +28,7 @@ def test_panels_of_one_figure_with_their_titles():
               'axes[1].set_title("Sobel y")\n'
               'plt.show()')
     assert figure_alt.alt_texts(cell(source), "", 1, SUMMARIES) == [
-        '2 panels: a kernel with its weights, titled "Sobel x"; a kernel with its weights, titled "Sobel y".']
+        '2 panels, each a kernel with its weights, titled "Sobel x", "Sobel y".']
 
 
 def test_an_overlay_on_the_same_axes_joins_its_panel():
@@ -37,6 +37,12 @@ def test_an_overlay_on_the_same_axes_joins_its_panel():
               'plots.plot_windows(grid.shape, 2, ax=ax)')
     assert figure_alt.alt_texts(cell(source), "", 1, SUMMARIES) == [
         'One image without ticks, with a box around every window, titled "input …x…".']
+
+
+def test_titles_set_aside_in_a_variable_are_read_too():
+    source = 'names = ["photo", "mirror"]\nplots.plot_image(x, titles=names)'
+    assert figure_alt.alt_texts(cell(source), "", 1, SUMMARIES) == [
+        'One image without ticks (x), titled "photo", "mirror".']
 
 
 def test_each_figure_of_a_cell_gets_its_own_text():
