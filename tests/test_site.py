@@ -1,14 +1,23 @@
 """The course website: built from the stored outputs, then opened in headless Chromium with no network.
 
-The site is built into a temporary folder (scripts/build_site.py, what `make site` runs), served
-on 127.0.0.1, and the home page and notebook 02's page are opened with every request to another
-host refused: each image must load, maths must be typeset by the bundled MathJax, every local link
-must answer, and the page must offer Binder and Colab for its notebook. Screenshots are saved
-to artifacts/site/. Needs Chromium and Playwright (as tests/test_browser.py); otherwise the
-browser checks skip, and the build checks still run.
+The site is built once, into a temporary folder (scripts/build_site.py, what `make site` runs), in
+a separate Python process where importing TensorFlow or Keras fails: the site needs neither. It is
+served on 127.0.0.1, and the home page and notebook 02's page are opened with every request to
+another host refused: each image must load, maths must be typeset by the bundled MathJax, every
+local link must answer, and the page must offer Binder and Colab for its notebook. Then axe-core
+checks every page for accessibility (no serious or critical violation). Screenshots and the axe
+report are saved to artifacts/site/. Needs Chromium and Playwright (as tests/test_browser.py) and
+axe-core from npm (`npm install --prefix build/axe axe-core@4`, or CNNLAB_AXE naming axe.min.js);
+otherwise the browser checks skip, and the build checks still run.
 """
 
+import ast
+import json
+import subprocess
+import sys
+
 import html as html_module
+import os
 import pathlib
 import re
 import urllib.error
@@ -32,13 +41,39 @@ MATHJAX_DONE = "() => window.MathJax && MathJax.startup && MathJax.startup.promi
 # Written out by hand, not by the generator under test: the launch addresses of a notebook's path.
 COLAB_URL = "https://colab.research.google.com/github/cnnlab/cnnlab/blob/main/{}"
 BINDER_URL = "https://mybinder.org/v2/gh/cnnlab/cnnlab/main?urlpath=lab/tree/{}"
+AXE = pathlib.Path(os.environ.get("CNNLAB_AXE", REPO / "build/axe/node_modules/axe-core/axe.min.js"))
+AXE_HINT = "npm install --prefix build/axe axe-core@4 (or set CNNLAB_AXE to axe.min.js)"
+BLOCKING_IMPACTS = {"serious", "critical"}
+FIGURE_TYPES = ("image/png", "image/jpeg")
+# The build, in a fresh interpreter in which TensorFlow and Keras cannot be imported.
+BUILD_WITHOUT_TENSORFLOW = """
+import sys
+
+class NoTensorFlow:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("tensorflow", "keras"):
+            raise ImportError(f"the site must build without {name}")
+
+sys.meta_path.insert(0, NoTensorFlow())
+from scripts import build_site
+build_site.build(sys.argv[1], staging=build_site.pathlib.Path(sys.argv[2]), quiet=True)
+"""
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The site, built once for this module: returns its folder."""
+    """The site, built once for this module, without TensorFlow: returns its folder."""
     root = tmp_path_factory.mktemp("site")
-    return build_site.build(root / "site", staging=root / "src", quiet=True)
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", BUILD_WITHOUT_TENSORFLOW, str(root / "site"), str(root / "src")],
+                            cwd=REPO, env=environment, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, f"the site did not build:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return root / "site"
+
+
+def figure_count(notebook):
+    return sum(any(kind in output.get("data", {}) for kind in FIGURE_TYPES) for cell in notebook.cells
+               if cell.cell_type == "code" for output in cell.outputs)
 
 
 def notebook_paths():
@@ -51,11 +86,9 @@ def test_every_notebook_is_a_page_with_its_stored_figures(site):
     for path in notebook_paths():
         page = site / "notebooks" / f"{path.stem}.html"
         assert page.is_file(), f"no page for {path.name}"
-        notebook = nbformat.read(path, as_version=4)
-        figures = sum("image/png" in output.get("data", {}) for cell in notebook.cells
-                      if cell.cell_type == "code" for output in cell.outputs)
+        figures = figure_count(nbformat.read(path, as_version=4))
         html = page.read_text(encoding="utf-8")
-        images = re.findall(r'<img[^>]+src="([^"]+\.png)"', html)
+        images = re.findall(r'<img[^>]+src="([^"]+\.(?:png|jpg|jpeg))"', html)
         stored = [src for src in images if "_images/" in src]
         assert len(stored) == figures, f"{path.name}: {figures} stored figures, {len(stored)} on the page"
         for src in stored:
@@ -71,7 +104,7 @@ def test_widget_views_give_way_to_their_static_figures(site):
         # Neither the widget's text stand-in ("VBox(children=...)") nor a widget script is on the page.
         assert "VBox(" not in html and "HBox(" not in html and build_site.WIDGET_MIME not in html
         for cell in views:  # the widget cell still shows a figure: the one the widget drew
-            assert any("image/png" in output.get("data", {}) for output in cell.outputs), path.name
+            assert any(kind in output.get("data", {}) for output in cell.outputs for kind in FIGURE_TYPES), path.name
 
 
 def test_pages_load_nothing_from_the_web(site):
@@ -197,9 +230,7 @@ def test_notebook_page_in_chromium_has_figures_maths_and_launch_buttons(site, br
         page.wait_for_function(MATHJAX_DONE)
         page.evaluate("() => MathJax.startup.promise")
         check_images_and_links(page, base_url)
-        notebook = nbformat.read(header.NOTEBOOK_DIR / f"{NOTEBOOK}.ipynb", as_version=4)
-        figures = sum("image/png" in output.get("data", {}) for cell in notebook.cells
-                      if cell.cell_type == "code" for output in cell.outputs)
+        figures = figure_count(nbformat.read(header.NOTEBOOK_DIR / f"{NOTEBOOK}.ipynb", as_version=4))
         assert page.locator(".cell_output img").count() == figures
         # Maths typeset by the bundled MathJax (the CDN is unreachable here).
         assert page.locator("mjx-container").count() > 0
@@ -213,3 +244,162 @@ def test_notebook_page_in_chromium_has_figures_maths_and_launch_buttons(site, br
         page.close()
     assert not refused, f"the page asked the web for {refused}"
     assert not failed, f"requests that failed: {failed}"
+
+
+# --- what the build needs -----------------------------------------------------------------------
+
+def requirement_lines(path):
+    from packaging.requirements import Requirement
+
+    lines = [line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return {requirement.name.lower(): str(requirement.specifier)
+            for requirement in map(Requirement, filter(None, lines))}
+
+
+def test_site_requirements_are_those_of_the_course_without_tensorflow():
+    site_only = requirement_lines(REPO / "site" / "requirements.txt")
+    full = requirement_lines(REPO / "requirements.txt")
+    assert "sphinx" in site_only and "myst-nb" in site_only
+    assert not {"tensorflow", "keras", "jax"} & set(site_only)
+    for name, specifier in site_only.items():  # one version range for each package, in both files
+        assert full.get(name) == specifier, f"{name}: site/requirements.txt has {specifier!r}, " \
+                                            f"requirements.txt {full.get(name)!r}"
+
+
+def test_pages_workflow_installs_the_site_requirements_and_make_site_then_installs_nothing(tmp_path):
+    import shutil
+
+    import yaml
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8"))
+    script = "\n".join(step.get("run", "") for step in workflow["jobs"]["build"]["steps"])
+    assert "-r site/requirements.txt" in script and "-r requirements.txt" not in script
+    (stamp,) = re.findall(r"touch (\S+)", script)
+    # The same steps on a copy of the Makefile: `make site` must go straight to the build.
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    for name in ("Makefile", "requirements.txt", "pyproject.toml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    (tmp_path / stamp).parent.mkdir(parents=True)
+    (tmp_path / stamp).touch()
+    planned = subprocess.run(["make", "-n", "site"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert "build_site.py" in planned and "pip install" not in planned, planned
+
+
+# --- the pages beyond the notebooks ---------------------------------------------------------------
+
+def public_functions(path):
+    """Names of the public top-level functions with a docstring in a module's source (read, not imported)."""
+    return [node.name for node in ast.parse(path.read_text(encoding="utf-8")).body
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and ast.get_docstring(node)]
+
+
+def test_every_public_cnnlab_module_has_a_reference_page_with_its_functions(site):
+    modules = [path for path in sorted((REPO / "cnnlab").glob("*.py"))
+               if not path.stem.startswith("_") and path.stem != "solutions"]
+    index = (site / "api" / "index.html").read_text(encoding="utf-8")
+    assert len(modules) >= 10
+    for path in modules:
+        page = site / "api" / f"{path.stem}.html"
+        assert page.is_file(), f"no reference page for cnnlab.{path.stem}"
+        assert f'href="{path.stem}.html"' in index
+        html = page.read_text(encoding="utf-8")
+        # autodoc's rendered signatures (an id per documented object), not reStructuredText left as text
+        assert ".. py:" not in html and ".. automodule" not in html
+        for name in public_functions(path):
+            assert f'id="cnnlab.{path.stem}.{name}"' in html, f"cnnlab.{path.stem}.{name} is not documented"
+    # The notebooks' own helpers, by hand: the Sobel figures of 01 and the signed maps of 03.
+    assert 'id="cnnlab.plots.plot_signed"' in (site / "api" / "plots.html").read_text(encoding="utf-8")
+
+
+def test_set_up_page_covers_make_and_the_data_folder(site):
+    text = page_text((site / "setup.html").read_text(encoding="utf-8"))
+    for needed in ("make setup", "make lab", "CNNLAB_DATA_DIR", "python -m cnnlab.data download",
+                   "cifar-10-binary.tar.gz", "CNNLAB_QUICK=1"):
+        assert needed in text, f"the set-up page does not mention {needed!r}"
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="setup.html"' in home and 'href="solutions/index.html"' in home and 'href="api/index.html"' in home
+
+
+def test_every_page_of_site_folder_is_built_and_in_the_menu(site):
+    """site/*.md pages (set-up; instructors, when present) are built and listed in the menu."""
+    names = [path.stem for path in (REPO / "site").glob("*.md") if path.stem != "index"]
+    assert "setup" in names
+    home = (site / "index.html").read_text(encoding="utf-8")
+    for name in names:
+        assert (site / f"{name}.html").is_file(), f"site/{name}.md was not built"
+        assert f'href="{name}.html"' in home, f"site/{name}.md is not in the menu"
+
+
+def test_solutions_pages_show_every_worked_solution(site):
+    from cnnlab import solutions
+
+    shown = {}
+    for path in notebook_paths():
+        page = site / "solutions" / f"{path.stem}.html"
+        assert page.is_file(), f"no solutions page for {path.name}"
+        text = page_text(page.read_text(encoding="utf-8"))
+        assert f"{path.stem}.html#exercises" in page.read_text(encoding="utf-8")  # back to the exercises
+        # Each exercise cell's check line (read from the notebook here) and its solution's code.
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            match = re.search(r"^check\.(\w+)\(", cell.source, re.MULTILINE) if cell.cell_type == "code" else None
+            if match:
+                shown[match.group(1)] = text
+    assert set(shown) == set(solutions.SOLUTIONS)
+    for exercise, text in shown.items():
+        # Compared without spaces: highlighting wraps every token in its own element.
+        code = "".join(solutions.code(exercise).split())
+        assert code in "".join(text.split()), f"the solution of {exercise!r} is not on its page"
+
+
+ALT_SPOT_CHECKS = {  # by hand, from the notebooks' code: what some figure's text must say
+    "01_filters": ['titled "Grace Hopper"', 'titled "Sobel x"', 'titled "Sobel y: horizontal edges"'],
+    "03_pooling": ['"max pooled 2x2"', 'one for each of "raw pixels"'],
+    "04_mnist_cnn": ["Line plot of learning rate against training step", "confusion matrix"],
+    "05_cifar10": ['"photo", "mirror", "up-left"', 'Bar chart, series "one-hot"'],
+}
+
+
+def test_every_figure_has_alternative_text_that_says_what_it_shows(site):
+    for path in notebook_paths():
+        html = (site / "notebooks" / f"{path.stem}.html").read_text(encoding="utf-8")
+        alts = [html_module.unescape(alt) for alt in re.findall(r'<img[^>]+alt="([^"]*)"[^>]+src="[^"]*_images/', html)]
+        assert len(alts) == figure_count(nbformat.read(path, as_version=4)), path.name
+        for alt in alts:
+            assert len(alt.split()) >= 5, f"{path.name}: alt text too thin: {alt!r}"
+            assert not re.search(r"\.(png|jpe?g)\b|_images|^figure\b", alt, re.IGNORECASE), f"{path.name}: {alt!r}"
+        for words in ALT_SPOT_CHECKS.get(path.stem, []):
+            assert any(words in alt for alt in alts), f"{path.name}: no figure's text says {words!r}"
+    home = (site / "index.html").read_text(encoding="utf-8")
+    (home_alt,) = re.findall(r'<img[^>]+alt="([^"]*)"[^>]+src="_images/home-figure', home)
+    assert "Sobel" in html_module.unescape(home_alt)  # the widest figure of 01: Sobel responses
+
+
+# --- accessibility: axe-core in Chromium, over every page ------------------------------------------
+
+def test_every_page_passes_axe_with_no_serious_or_critical_violation(site, browser, serve_folder):
+    if not AXE.is_file():
+        pytest.skip(f"no axe-core at {AXE}: {AXE_HINT}")
+    base_url = serve_folder(site)
+    pages = sorted(path.relative_to(site).as_posix() for path in site.rglob("*.html")
+                   if not path.relative_to(site).as_posix().startswith("_static/"))
+    assert len(pages) >= 30  # home, set-up, 6 notebooks, 7 solutions, the reference, index, search
+    report, blocking = {}, []
+    for relative in pages:
+        page, refused, failed = open_offline(browser, base_url + relative)
+        try:
+            if page.evaluate("() => !!window.MathJax"):
+                page.wait_for_function(MATHJAX_DONE)
+                page.evaluate("() => MathJax.startup.promise")
+            page.add_script_tag(path=str(AXE))
+            violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+        finally:
+            page.close()
+        report[relative] = [{"id": item["id"], "impact": item["impact"], "nodes": len(item["nodes"]),
+                             "targets": [node["target"] for node in item["nodes"][:5]]} for item in violations]
+        blocking += [f"{relative}: {item['id']} ({item['impact']}, {item['nodes']} elements, e.g. {item['targets'][:2]})"
+                     for item in report[relative] if item["impact"] in BLOCKING_IMPACTS]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "axe.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    assert not blocking, f"{len(blocking)} serious or critical axe violations:\n" + "\n".join(blocking)
