@@ -36,6 +36,8 @@ BINDER_OMITS = {
     "playwright": "drives the browser in tests/test_browser.py",
     "check-jsonschema": "validates the GitHub workflow in tests/test_workflow.py",
     "hypothesis": "generates learner answers for the property tests in tests/test_check.py",
+    "jupyterhub": "runs a real hub in tests/test_hub.py",
+    "nbgitpuller": "the hub's one-click link, tested in tests/test_hub.py; Binder clones the repository itself",
 }
 BINDER_ENV_VARIABLE = "CNNLAB_TEST_BINDER_ENV"
 DATA_COMMAND = ("python", "-m", "cnnlab.data", "download")
