@@ -110,7 +110,7 @@ def read_verdicts(path):
 def execute(notebook, results_path, time_limit, kernel_name):
     """Run every cell in a fresh quick-mode kernel in an empty folder; return (index reached, Stopped or None)."""
     env = {**os.environ, "CNNLAB_QUICK": "1", check.RESULTS_VARIABLE: str(results_path)}
-    with tempfile.TemporaryDirectory(prefix="cnnlab-grade-") as folder:
+    with tempfile.TemporaryDirectory(prefix="cnnlab-grade-", ignore_cleanup_errors=True) as folder:
         client = NotebookClient(notebook, timeout=time_limit, startup_timeout=KERNEL_START_LIMIT,
                                 kernel_name=kernel_name, allow_errors=True, shutdown_kernel="immediate",
                                 resources={"metadata": {"path": folder}})
@@ -141,16 +141,19 @@ def missing_verdict(exercise, cells, notebook, reached, stopped):
         return check.NOT_ATTEMPTED, f"no cell calls check.{exercise}: the exercise cell was removed or changed"
     errors = [(index, cell_error(notebook.cells[index])) for index in cells if index < reached]
     errors = [(index, error) for index, error in errors if error]
-    first_error = next(((index, error) for index, cell in enumerate(notebook.cells[:cells[0]])
-                        if (error := cell_error(cell))), None)
+    ran_before = notebook.cells[:min(cells[0], reached)]
+    first_error = next(((index, error) for index, cell in enumerate(ran_before) if (error := cell_error(cell))),
+                       None)
     if errors:
         index, error = errors[-1]
         detail = f"its cell {index + 1} raised {error}"
         if first_error:
             detail += f"; the first error was in cell {first_error[0] + 1}: {first_error[1]}"
         return ERROR, detail
-    if cells[-1] >= reached and stopped is not None:
+    if cells[-1] > reached and stopped is not None:
         return ERROR, f"not reached: {stopped}"
+    if cells[-1] == reached and stopped is not None:
+        return ERROR, f"{stopped}, its own cell"
     return check.NOT_ATTEMPTED, f"its cell {cells[-1] + 1} ran but did not call check.{exercise}"
 
 
@@ -171,8 +174,10 @@ def grade_notebook(path, time_limit=DEFAULT_TIME_LIMIT, kernel_name="python3"):
         return dict(zip(COLUMNS, (str(path), exercise, verdict, detail)))
 
     try:
-        notebook = nbformat.read(path, as_version=4)
-        nbformat.validate(notebook)
+        notebook = nbformat.read(path, as_version=4)  # like Jupyter, it only warns about schema details
+        for cell in notebook.cells:
+            if cell.cell_type == "code":  # the learner's stored outputs must not pass for this run's
+                cell.outputs, cell.execution_count = [], None
     except Exception as error:  # not JSON, not a notebook, unreadable: the batch goes on
         detail = f"not a valid notebook: {one_line(error)}"
         stem = course_notebook(path)

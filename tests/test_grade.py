@@ -65,7 +65,9 @@ def fake_class(tmp_path_factory):
     insert_after(raising, "grayscale_pixel", "import os\n\nwith open(os.environ['CNNLAB_CHECK_RESULTS'], 'a') "
                                              "as file:\n    file.write('not a verdict\\n{\"exercise\": 1}\\n')")
     hanging = copy.deepcopy(short)
-    insert_after(hanging, "sobel_response", "while True:\n    pass")
+    answer(hanging, "shift_kernel", "while True:  # a loop that never ends\n    pass")
+    hanging.cells[exercise_index(hanging, "diagonal_kernel")].outputs = [nbformat.v4.new_output(
+        "error", ename="NameError", evalue="stored by the learner's own run", traceback=[])]
     dying = copy.deepcopy(short)
     insert_after(dying, "grayscale_pixel", "import os\n\nos._exit(1)")
 
@@ -122,7 +124,7 @@ EXPECTED = [  # (submission, exercise, verdict, a piece of the detail)
     ("dee/01_filters.ipynb", "diagonal_kernel", "correct", "Correct! "),
     ("eli/01_filters.ipynb", "grayscale_pixel", "correct", "Correct! "),
     ("eli/01_filters.ipynb", "sobel_response", "correct", "Correct! "),
-    ("eli/01_filters.ipynb", "shift_kernel", "error", f"not reached: the notebook ran past the {TIME_LIMIT} s"),
+    ("eli/01_filters.ipynb", "shift_kernel", "error", f"the notebook ran past the {TIME_LIMIT} s time limit"),
     ("eli/01_filters.ipynb", "diagonal_kernel", "error", "not reached: the notebook ran past"),
     ("fay/01_filters.ipynb", "grayscale_pixel", "correct", "Correct! "),
     ("fay/01_filters.ipynb", "sobel_response", "error", "not reached: the kernel died"),
@@ -163,6 +165,15 @@ def test_an_error_names_its_cell_and_the_first_error_before_it(grades):
     detail = next(row["detail"] for row in rows if row["verdict"] == "error" and "dee" in row["learner"])
     assert "its cell" in detail and "SyntaxError" in detail
     assert "the first error was in cell 2: RuntimeError: a bug of mine" in detail
+
+
+def test_a_hang_is_blamed_on_its_own_cell_and_stored_outputs_are_ignored(grades, fake_class):
+    rows, _ = grades
+    details = {row["exercise"]: row["detail"] for row in rows if row["learner"].startswith("eli/")}
+    hanging = nbformat.read(fake_class / "eli/01_filters.ipynb", as_version=4)
+    assert details["shift_kernel"].endswith(f"in cell {exercise_index(hanging, 'shift_kernel') + 1}, "
+                                            "its own cell")
+    assert "stored by the learner" not in details["diagonal_kernel"]
 
 
 def test_mistakes_on_the_command_line_stop_before_any_notebook_runs(tmp_path, capsys):

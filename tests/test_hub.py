@@ -7,9 +7,9 @@ nbgitpuller link, logs in, and the course is cloned into their home; notebook 01
 upstream change to notebook 02 arrives with a second click of the link, and the edit is still there.
 The test starts and stops every process itself, and sends traffic to 127.0.0.1 only.
 
-Needs jupyterhub and nbgitpuller (requirements.txt), git, node and configurable-http-proxy: found on
-PATH, in CNNLAB_CHP, or where .ci/run installs it (build/node, `npm install --prefix build/node
-configurable-http-proxy`); otherwise skipped, saying what is missing.
+Needs jupyterhub and nbgitpuller (requirements.txt), git (with git daemon), node and
+configurable-http-proxy: found on PATH, in CNNLAB_CHP, or where .ci/run installs it (build/node,
+`npm install --prefix build/node configurable-http-proxy`); otherwise skipped, saying what is missing.
 """
 
 import contextlib
@@ -55,8 +55,18 @@ pytest.importorskip("jupyterhub", reason=f"JupyterHub is missing: {ENABLE_HINT}"
 pytest.importorskip("nbgitpuller", reason=f"nbgitpuller is missing: {ENABLE_HINT}")
 CHP = os.environ.get(CHP_ENV) or shutil.which("configurable-http-proxy") or (
     str(CHP_LOCAL) if CHP_LOCAL.exists() else None)
+
+def git_daemon():
+    """The path of git's own server (git daemon), or None."""
+    if not shutil.which("git"):
+        return None
+    exec_path = subprocess.run(["git", "--exec-path"], capture_output=True, text=True, timeout=30).stdout.strip()
+    daemon = pathlib.Path(exec_path) / "git-daemon"
+    return daemon if daemon.exists() else None
+
+
 MISSING = [name for name, found in [("configurable-http-proxy", CHP), ("node", shutil.which("node")),
-                                    ("git", shutil.which("git"))] if not found]
+                                    ("git daemon", git_daemon())] if not found]
 pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"{', '.join(MISSING)} missing: {ENABLE_HINT}")
 
 
