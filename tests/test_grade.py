@@ -4,6 +4,7 @@ exercises that read a confusion matrix. The expected verdicts are written out by
 
 import copy
 import csv
+import re
 import time
 
 import nbformat
@@ -34,7 +35,8 @@ def answer(notebook, exercise, source):
 
 def exercises_only(notebook, first_cells):
     """The notebook's exercise section (from `from cnnlab import check` on), after `first_cells`."""
-    start = next(index for index, cell in enumerate(notebook.cells) if cell.source == "from cnnlab import check")
+    start = next(index for index, cell in enumerate(notebook.cells)
+                 if re.search(r"^from cnnlab import .*\bcheck\b", cell.source, re.MULTILINE))
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in first_cells]
                                     + copy.deepcopy(notebook.cells[start:]))
 
@@ -157,7 +159,7 @@ def test_grading_the_fake_class_writes_the_expected_csv(grades):
     for row, (_, _, _, detail) in zip(rows, EXPECTED):
         assert detail.lower() in row["detail"].lower(), row
     assert list(rows[0])[:4] == ["notebook", "exercise", "verdict", "detail"]
-    assert seconds < 4 * TIME_LIMIT  # the hanging notebook was stopped
+    assert seconds < 10 * TIME_LIMIT  # the hanging notebook was stopped, its kernel too
 
 
 def test_an_error_names_its_cell_and_the_first_error_before_it(grades):
