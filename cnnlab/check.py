@@ -9,7 +9,12 @@ Each check prints one line and returns a ``Result``:
 
 Checks never raise on a learner's answer, whatever its type, shape or size: a
 wrong type is a hint too, and so is a function that raises, calls ``sys.exit()`` or
-does not return within ``FUNCTION_TIME_LIMIT`` seconds. Expected answers come from
+does not return within ``FUNCTION_TIME_LIMIT`` seconds, and so is a call with missing,
+extra or misnamed arguments.
+
+Where the environment variable ``CNNLAB_CHECK_RESULTS`` names a file, each check also
+appends its verdict to it as one JSON line (``Result.record``): ``python -m cnnlab.grade``
+collects verdicts that way, never by reading the printed text. Expected answers come from
 cnnlab's reference functions (conv, pooling, params, filters)
 wherever one exists. The questions' numbers are the constants below; the
 notebooks state the same exercises in words.
@@ -18,8 +23,11 @@ notebooks state the same exercises in words.
 import collections.abc
 import dataclasses
 import functools
+import inspect
+import json
 import math
 import numbers
+import os
 import signal
 import threading
 
@@ -35,6 +43,7 @@ TOLERANCE = 1e-6
 FUNCTION_TIME_LIMIT = 10  # seconds
 DESCRIPTION_LENGTH = 60  # characters of an answer quoted back in a hint
 UNCHECKABLE = "could not check"  # the start of the safety net's hint; tests make sure it never shows
+RESULTS_VARIABLE = "CNNLAB_CHECK_RESULTS"  # the environment variable naming the file verdicts go to
 
 # 01_filters
 GRAY_PIXEL = (200, 100, 50)  # (R, G, B)
@@ -89,15 +98,32 @@ QUESTIONS = {
     "first_layer_weights": "the number of weights in the CIFAR-10 model's block1_conv1.",
     "receptive_field_size": "how many pixels wide the receptive field of block3_conv2 is.",
 }
+# The exercises of each notebook, in the order its cells ask them (tests/test_check.py compares).
+NOTEBOOK_EXERCISES = {
+    "01_filters": ("grayscale_pixel", "sobel_response", "shift_kernel", "diagonal_kernel"),
+    "02_convolution": ("conv_output_size", "conv_output_shape", "conv_params", "same_padding_corner",
+                       "same_padding_split"),
+    "03_pooling": ("max_pool_by_hand", "max_pool", "pooled_size", "global_pool_size"),
+    "04_mnist_cnn": ("lenet_dense_input", "lenet_params", "batchnorm_conv_params", "validation_size",
+                     "onehot_loss"),
+    "05_cifar10": ("overfitting_fix", "seed_dense_params", "batch_megabytes", "smoothed_target",
+                   "width_doubling_factor", "most_confused_pair"),
+    "06_what_cnns_learn": ("feature_map_shape", "first_layer_weights", "receptive_field_size"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """What a check found; true only when the answer is correct."""
+    """What a check found; true only when the answer is correct.
+
+    ``depends_on_run`` is true where the verdict compares the answer with data of this
+    run's trained model (a figure-reading exercise): another run may show other data.
+    """
 
     exercise: str
     status: str
     message: str
+    depends_on_run: bool = False
 
     def __bool__(self):
         return self.status == CORRECT
@@ -111,11 +137,24 @@ class Result:
     def _ipython_display_(self):
         """Show nothing as a cell's last value: the check has printed its message already."""
 
+    def record(self, path):
+        """Append this verdict to the file ``path`` as one JSON line; False where it cannot be written."""
+        line = json.dumps({"exercise": self.exercise, "verdict": self.status, "message": str(self),
+                           "depends_on_run": self.depends_on_run})
+        try:
+            with open(path, "a", encoding="utf-8") as results:
+                results.write(line + "\n")
+        except (OSError, ValueError):  # an unwritable path: the printed verdict still stands
+            return False
+        return True
 
-def _report(exercise, status, message):
-    """Print the verdict and return it as a Result."""
-    result = Result(exercise, status, message)
+
+def _report(exercise, status, message, depends_on_run=False):
+    """Print the verdict, record it where RESULTS_VARIABLE says, and return it as a Result."""
+    result = Result(exercise, status, message, depends_on_run)
     print(result)
+    if os.environ.get(RESULTS_VARIABLE):
+        result.record(os.environ[RESULTS_VARIABLE])
     return result
 
 
@@ -895,11 +934,15 @@ def most_confused_pair(answer, matrix, class_names=data.CIFAR10_CLASSES):
     exercise = "most_confused_pair"
     if _unanswered(answer):
         return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
-    matrix = np.asarray(matrix)
-    if matrix.shape != (len(class_names), len(class_names)):
+    names = [name for name in _as_items(class_names) or [] if isinstance(name, str)]
+    if len(names) < 2 or len(set(names)) != len(names):
+        names = list(data.CIFAR10_CLASSES)  # class_names is not a list of names: the notebook's ones
+    array = _as_array(matrix)
+    if array is None or array.shape != (len(names), len(names)):
+        got = f"shape {array.shape}" if array is not None else _describe(matrix)
         return _report(exercise, HINT, f"pass the confusion matrix as the second argument, shape "
-                                       f"({len(class_names)}, {len(class_names)}); got shape {matrix.shape}.")
-    names = list(class_names)
+                                       f"({len(names)}, {len(names)}); got {got}.")
+    matrix = array
     if isinstance(answer, str) or not isinstance(answer, collections.abc.Sequence) or len(answer) != 2:
         return _report(exercise, HINT, f"expected two class names, such as ({names[0]!r}, {names[1]!r}); "
                                        f"got {_describe(answer)}.")
@@ -915,11 +958,11 @@ def most_confused_pair(answer, matrix, class_names=data.CIFAR10_CLASSES):
     np.fill_diagonal(mixed, 0)
     if mixed[first, second] == mixed.max():
         return _report(exercise, CORRECT, f"{answer[0]} and {answer[1]} are mixed up {mixed[first, second]} "
-                                          f"times in all, counting both directions.")
+                                          f"times in all, counting both directions.", depends_on_run=True)
     one_way = matrix[first, second], matrix[second, first]
     return _report(exercise, HINT, f"{answer[0]} and {answer[1]} are mixed up {sum(one_way)} times in all; "
                                    f"another pair is mixed up more. Add both cells of a pair (row a, column b "
-                                   f"and row b, column a) and compare.")
+                                   f"and row b, column a) and compare.", depends_on_run=True)
 
 
 # ---------------------------------------------------------------- 06_what_cnns_learn
@@ -1012,16 +1055,27 @@ def receptive_field_size(answer):
 # ---------------------------------------------------------------- the safety net
 
 def _never_raises(check):
-    """Wrap a check so that a bug in the check itself still prints a hint, never a traceback.
+    """Wrap a check so that a bug in the check itself, or a call with the wrong arguments, still
+    prints a hint, never a traceback.
 
     NumPy's overflow and invalid-value warnings are silenced as well: an answer such as
     1e308 gets a verdict, not a RuntimeWarning.
     """
+    signature = inspect.signature(check)
+    required = [name for name, parameter in signature.parameters.items()
+                if parameter.default is parameter.empty]
+    usage = f"check.{check.__name__}({', '.join(required)})"
+
     @functools.wraps(check)
-    def guarded(answer, *figure_data):  # figure_data: what a figure-reading exercise's figure shows
+    def guarded(*args, **kwargs):  # whatever the call, the check's own signature decides
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as error:  # missing, extra or misnamed arguments
+            return _report(check.__name__, HINT, f"call it as {usage}: {error}.")
+        answer = next(iter(bound.arguments.values()))
         try:
             with np.errstate(all="ignore"):
-                return check(answer, *figure_data)
+                return check(*bound.args, **bound.kwargs)
         except Exception as error:  # the promise to learners: a hint, whatever the answer
             return _report(check.__name__, HINT, f"{UNCHECKABLE} {_describe(answer)} "
                                                  f"({type(error).__name__}): give "

@@ -2,9 +2,12 @@
 (without the solution in it), placeholders report "not attempted", and the expected answers agree with
 Keras, OpenCV and NumPy. The notebook tests read the exercise cells of notebooks/*.ipynb."""
 
+import collections
 import collections.abc
 import contextlib
 import decimal
+import inspect
+import json
 import io
 import re
 import signal
@@ -727,3 +730,82 @@ def test_a_tie_for_the_most_mixed_pair_accepts_either_pair():
 def test_a_matrix_of_the_wrong_shape_is_a_hint():
     result = check.most_confused_pair(("cat", "dog"), np.zeros((3, 3)))
     assert result.status == check.HINT and "shape (10, 10)" in result.message
+
+
+# Calls of every form: a check's signature decides, and a wrong call is a hint, never a TypeError.
+
+def call_check(exercise, *args, **kwargs):
+    """Call check.<exercise>(*args, **kwargs); return (result, printed text)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        result = getattr(check, exercise)(*args, **kwargs)
+    return result, printed.getvalue()
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(exercise=st.sampled_from(EXERCISES), args=st.lists(answers, max_size=4),
+       kwargs=st.dictionaries(st.sampled_from(["answer", "kernel", "function", "matrix", "class_names",
+                                               "x", "figure"]), answers, max_size=3))
+def test_any_call_gets_one_verdict_and_never_raises(exercise, args, kwargs):
+    assert_one_verdict(*call_check(exercise, *args, **kwargs))
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_a_call_without_the_answer_is_a_hint_that_shows_the_call(exercise):
+    result, printed = call_check(exercise)
+    assert result.status == check.HINT and f"check.{exercise}(" in result.message
+    assert_one_verdict(result, printed)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_an_extra_argument_is_a_hint_and_a_keyword_answer_is_graded(exercise):
+    figure = [SAMPLE_MATRIX] if exercise in FIGURE_DATA else []
+    result, _ = call_check(exercise, solution_of(exercise), *figure, data.CIFAR10_CLASSES, "extra")
+    assert result.status == check.HINT and "too many" in result.message
+    first = next(iter(inspect.signature(getattr(check, exercise)).parameters))  # answer, kernel, function
+    keywords = {first: solution_of(exercise), **({"matrix": SAMPLE_MATRIX} if figure else {})}
+    assert call_check(exercise, **keywords)[0]
+
+
+def test_a_confusion_matrix_that_is_not_one_is_a_hint():
+    for matrix in [[[1, 2], [3]], "matrix", None]:
+        result, printed = call_check("most_confused_pair", ("cat", "dog"), matrix)
+        assert result.status == check.HINT and "confusion matrix" in result.message
+        assert_one_verdict(result, printed)
+
+
+def test_only_verdicts_read_from_the_figure_depend_on_the_run():
+    assert check.most_confused_pair(("cat", "dog"), SAMPLE_MATRIX).depends_on_run
+    assert check.most_confused_pair(("automobile", "truck"), SAMPLE_MATRIX).depends_on_run
+    assert not check.most_confused_pair(("cat", "cat"), SAMPLE_MATRIX).depends_on_run
+    assert not check.most_confused_pair("cat", SAMPLE_MATRIX).depends_on_run
+    assert not any(check.conv_params(value).depends_on_run for value in (None, 896, 895))
+
+
+def test_verdicts_go_to_the_results_file_as_json_lines(tmp_path, monkeypatch):
+    path = tmp_path / "verdicts.jsonl"
+    monkeypatch.setenv(check.RESULTS_VARIABLE, str(path))
+    with contextlib.redirect_stdout(io.StringIO()):
+        check.conv_params(896)  # (3 * 3 * 3 + 1) * 32
+        check.conv_params(None)
+        check.most_confused_pair(("bird", "cat"), SAMPLE_MATRIX)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(line["exercise"], line["verdict"], line["depends_on_run"]) for line in lines] == [
+        ("conv_params", "correct", False), ("conv_params", "not attempted", False),
+        ("most_confused_pair", "hint", True)]
+    assert lines[0]["message"].startswith("Correct! ")
+
+
+def test_an_unwritable_results_file_still_prints_the_verdict(tmp_path, monkeypatch):
+    monkeypatch.setenv(check.RESULTS_VARIABLE, str(tmp_path / "missing folder" / "verdicts.jsonl"))
+    assert_one_verdict(*call_check("conv_params", 896))
+    monkeypatch.delenv(check.RESULTS_VARIABLE)
+    assert_one_verdict(*call_check("conv_params", 896))
+    assert not (tmp_path / "missing folder").exists()
+
+
+def test_notebook_exercises_list_each_notebooks_exercise_cells_in_order():
+    found = collections.defaultdict(list)
+    for notebook, exercise, _, _ in exercise_cells():
+        found[notebook].append(exercise)
+    assert {notebook: tuple(names) for notebook, names in found.items()} == check.NOTEBOOK_EXERCISES
