@@ -12,6 +12,7 @@ One module per job:
   optimizer, batches); augment: shifted and mirrored training batches;
 - prediction: labels and test-time views; evaluation: accuracy and confusion matrices;
 - checkpoints: the learner's saved models and the shipped ones; whitening: the data-set first layer;
+- transfer: the pre-trained 8-class network and reusing it for cat vs dog (notebook 07);
 - runtime: Keras, precision, CPU facts, seeding; config: quick or full mode;
 - plots, visualize, widgets: figures, looking inside models, interactive widgets;
 - check, solutions: the exercises' checks and reference answers;

@@ -616,27 +616,41 @@ def _call_with_time_limit(function, argument, seconds):
     return outcome.get("result"), outcome.get("error")
 
 
-def max_pool(function):
-    """Check a learner's my_max_pool(image): 2x2 max pooling, stride 2, of an (H, W) array."""
-    exercise = "max_pool"
+def _not_a_function(exercise, function):
+    """The verdict for a placeholder or an answer that is not a function; None for a function."""
     if _unanswered(function):
         return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
     if not callable(function):
         return _report(exercise, HINT, f"pass the function itself, not {type(function).__name__}.")
+    return None
+
+
+def _error_hint(error, where, instead):
+    """The hint for what a learner's function raised (``where`` starts it), or None if nothing."""
+    if isinstance(error, _TookTooLong):
+        return f"{where}your function {error}"
+    if isinstance(error, SystemExit):
+        return f"{where}your function called sys.exit() or exit(): return {instead} instead."
+    if error is not None:
+        return f"{where}your function raised {type(error).__name__}: {_one_line(_text(error), 120)}"
+    return None
+
+
+def max_pool(function):
+    """Check a learner's my_max_pool(image): 2x2 max pooling, stride 2, of an (H, W) array."""
+    exercise = "max_pool"
+    verdict = _not_a_function(exercise, function)
+    if verdict is not None:
+        return verdict
     rng = np.random.default_rng(0)
     cases = [("the 4x4 grid", POOL_GRID),
              ("a 5x7 image (odd sizes round down)", rng.integers(0, 100, (5, 7))),
              ("a 6x4 image of negative numbers", rng.integers(-100, -1, (6, 4)))]
     for description, image in cases:
         returned, error = _call_with_time_limit(function, image.copy(), FUNCTION_TIME_LIMIT)
-        if isinstance(error, _TookTooLong):
-            return _report(exercise, HINT, f"on {description} your function {error}")
-        if isinstance(error, SystemExit):
-            return _report(exercise, HINT, f"on {description} your function called sys.exit() or "
-                                           "exit(): return the pooled array instead.")
-        if error is not None:  # a learner's bug, reported as a hint instead of a traceback
-            return _report(exercise, HINT, f"on {description} your function raised "
-                                           f"{type(error).__name__}: {_one_line(_text(error), 120)}")
+        hint = _error_hint(error, f"on {description} ", "the pooled array")
+        if hint:  # a learner's bug, reported as a hint instead of a traceback
+            return _report(exercise, HINT, hint)
         if _unanswered(returned):
             return _report(exercise, NOT_ATTEMPTED, "my_max_pool returns None: write its body and "
                                                     "return the pooled array.")
@@ -831,17 +845,22 @@ def onehot_loss(answer):
 
 def overfitting_fix(answer):
     """Check the choice among OVERFITTING_OPTIONS for 99% training but 70% validation accuracy."""
-    exercise = "overfitting_fix"
-    if _unanswered(answer):
-        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
-    choice = _text(answer).strip().lower().rstrip(")")
     hints = {"a": "more epochs let the model memorise the training images even better.",
              "c": "a wider layer adds parameters, which makes memorising easier.",
              "d": "dropout fights overfitting; removing it makes things worse."}
-    if choice == "b":
-        return _report(exercise, CORRECT, "augmentation shows a slightly different image every epoch, "
-                                          "so pixels cannot be memorised.")
-    letters = ", ".join(OVERFITTING_OPTIONS)
+    return _check_letter("overfitting_fix", answer, OVERFITTING_OPTIONS, "b",
+                         "augmentation shows a slightly different image every epoch, so pixels "
+                         "cannot be memorised.", hints)
+
+
+def _check_letter(exercise, answer, options, right, why, hints):
+    """Grade a multiple-choice answer: the letter ``right`` of ``options``, or the hint for another."""
+    if _unanswered(answer):
+        return _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    choice = _text(answer).strip().lower().rstrip(")")
+    if choice == right:
+        return _report(exercise, CORRECT, why)
+    letters = ", ".join(options)
     return _report(exercise, HINT, hints.get(choice, f"answer with one letter ({letters}), got "
                                                      f"{_describe(answer)}."))
 
@@ -1084,4 +1103,132 @@ def _never_raises(check):
 
 
 for _exercise in QUESTIONS:  # every check, so that a check added later is covered too
+    globals()[_exercise] = _never_raises(globals()[_exercise])
+
+
+# ---------------------------------------------------------------- 07_residual_and_transfer
+# Kept at the end: its checks are registered and wrapped here, after the loop above.
+
+RESIDUAL_SHAPE = (16, 16, 16)  # (H, W, C) of the feature maps the learner's block is called on
+RESIDUAL_PARAMS = 2 * (3 * 3 * 16 * 16 + 16)  # two 3x3 convolutions of 16 filters, with biases
+PROJECTION_CHANNELS = (64, 128)  # a 1x1 shortcut convolution from 64 to 128 channels
+HEAD_FEATURES, HEAD_CLASSES = 128, 2  # the pre-trained network's global_pool output; cat vs dog
+BATCHNORM_OPTIONS = {"a": "the batch's own mean and variance, updating the moving averages",
+                     "b": "the moving mean and variance stored during pre-training, unchanged",
+                     "c": "the batch's own mean and variance, leaving the moving averages unchanged"}
+QUESTIONS.update({
+    "residual_block": "your function residual_block(x): two 3x3 convolutions, then x added back.",
+    "projection_shortcut_params": "the parameter count of a 1x1 shortcut convolution from 64 to "
+                                  "128 channels.",
+    "frozen_head_params": "the trainable parameter count of the frozen network with its new head.",
+    "frozen_batchnorm": "the letter of what a frozen BatchNormalization layer normalises with.",
+})
+NOTEBOOK_EXERCISES["07_residual_and_transfer"] = (
+    "residual_block", "projection_shortcut_params", "frozen_head_params", "frozen_batchnorm")
+
+
+def _call_block(exercise, function, inputs):
+    """Call a learner's block function on a Keras input; return (output, None) or (None, hint Result)."""
+    returned, error = _call_with_time_limit(function, inputs, FUNCTION_TIME_LIMIT)
+    hint = _error_hint(error, "", "the block's output tensor")
+    if hint:
+        return None, _report(exercise, HINT, hint)
+    if _unanswered(returned):
+        return None, _report(exercise, NOT_ATTEMPTED, "residual_block returns None: write its body and "
+                                                      "return the block's output.")
+    return returned, None
+
+
+def _passes_input_through(keras, block, convolutions):
+    """True if the block, with its convolutions' weights set to zero, outputs x or ReLU(x)."""
+    saved = [layer.get_weights() for layer in convolutions]
+    try:
+        for layer in convolutions:
+            layer.set_weights([np.zeros_like(weight) for weight in layer.get_weights()])
+        x = np.random.default_rng(0).normal(size=(2, *RESIDUAL_SHAPE)).astype(np.float32)
+        output = np.asarray(keras.ops.convert_to_numpy(block(x)), dtype=np.float32)
+    finally:
+        for layer, weights in zip(convolutions, saved):
+            layer.set_weights(weights)
+    return any(np.allclose(output, target, atol=1e-2) for target in (x, np.maximum(x, 0)))
+
+
+def residual_block(function):
+    """Check a learner's residual_block(x): two 3x3 same convolutions of 16 filters, then x added back."""
+    exercise = "residual_block"
+    verdict = _not_a_function(exercise, function)
+    if verdict is not None:
+        return verdict
+    from cnnlab.runtime import keras  # only here: importing cnnlab.check loads no Keras
+
+    inputs = keras.Input(shape=RESIDUAL_SHAPE)
+    returned, verdict = _call_block(exercise, function, inputs)
+    if verdict is not None:
+        return verdict
+    try:
+        block = keras.Model(inputs, returned)
+    except Exception:  # a number, an array, a layer instead of its output
+        return _report(exercise, HINT, f"it returned {_describe(returned)}: return the output of the "
+                                       "last layer you called, a tensor such as layer(y).")
+    found = [layer for layer in block.layers if not isinstance(layer, keras.layers.InputLayer)]
+    convolutions = [layer for layer in found if isinstance(layer, keras.layers.Conv2D)]
+    if not any(isinstance(layer, keras.layers.Add) for layer in found):
+        return _report(exercise, HINT, "there is no Add layer: without adding x back it is a plain "
+                                       "stack, not a residual block.")
+    if len(convolutions) != 2 or any(tuple(layer.kernel_size) != (3, 3) for layer in convolutions):
+        sizes = [tuple(layer.kernel_size) for layer in convolutions]
+        return _report(exercise, HINT, f"found {len(convolutions)} Conv2D layer(s) with kernels "
+                                       f"{sizes}: the block has two, each 3x3.")
+    shape = tuple(block.output.shape[1:])
+    if shape != RESIDUAL_SHAPE:
+        return _report(exercise, HINT, f"its output has shape {shape}, not the input's "
+                                       f"{RESIDUAL_SHAPE}: padding='same' and as many filters as "
+                                       "x has channels keep the shapes equal.")
+    if block.count_params() != RESIDUAL_PARAMS:
+        return _report(exercise, HINT, f"it has {block.count_params():,} parameters: two 3x3 "
+                                       "convolutions of 16 filters with biases (Keras's default), "
+                                       "and no other layer with weights.")
+    if not _passes_input_through(keras, block, convolutions):
+        return _report(exercise, HINT, "the Add layer must add x itself (the shortcut) to the second "
+                                       "convolution's output.")
+    return _report(exercise, CORRECT, "two 3x3 convolutions and an identity shortcut: with zero "
+                                      "weights the block passes x straight through.")
+
+
+def projection_shortcut_params(answer):
+    """Check the parameters of a 1x1 Conv2D (with bias) from 64 to 128 channels on a shortcut."""
+    channels_in, channels_out = PROJECTION_CHANNELS
+    expected = (1 * 1 * channels_in + 1) * channels_out
+    return _check_number(
+        "projection_shortcut_params", answer, expected,
+        "each of the 128 filters has 1x1x64 weights and a bias.",
+        [(channels_in * channels_out, "Keras's Conv2D has a bias per filter by default."),
+         ((3 * 3 * channels_in + 1) * channels_out, "that is a 3x3 convolution: the shortcut's is 1x1."),
+         ((channels_out + 1) * channels_out, "each filter sees the input's channels, not the output's."),
+         (0, "an identity shortcut has no parameters, but this one must change the number of channels.")],
+        "count one weight per input channel, for each filter, plus one bias per filter.")
+
+
+def frozen_head_params(answer):
+    """Check the trainable parameters of the frozen pre-trained network plus a Dense(2) head."""
+    expected = (HEAD_FEATURES + 1) * HEAD_CLASSES
+    return _check_number(
+        "frozen_head_params", answer, expected,
+        "only the new Dense layer trains: 128 weights and a bias for each of the 2 classes.",
+        [(HEAD_FEATURES * HEAD_CLASSES, "the Dense layer has a bias per unit too."),
+         (HEAD_FEATURES + 1, "the head has one unit per class: two."),
+         ((HEAD_FEATURES + 1) * 8, "the old head (8 classes) is gone: the new one has two units.")],
+        "a frozen layer's weights do not train: count only the new head's weights and biases.")
+
+
+def frozen_batchnorm(answer):
+    """Check the choice among BATCHNORM_OPTIONS for a frozen BatchNormalization layer."""
+    hints = {"a": "that is training mode, which a frozen base called with training=False never uses.",
+             "c": "the base runs in inference mode: no batch statistics at all."}
+    return _check_letter("frozen_batchnorm", answer, BATCHNORM_OPTIONS, "b",
+                         "in inference mode it uses its stored averages, so the features the head "
+                         "learns from do not drift.", hints)
+
+
+for _exercise in NOTEBOOK_EXERCISES["07_residual_and_transfer"]:
     globals()[_exercise] = _never_raises(globals()[_exercise])

@@ -131,12 +131,15 @@ def mnist_model(width=32, batch_norm_momentum=0.9, input_shape=MNIST_SHAPE):
     return keras.Sequential(stack, name="mnist_recipe")
 
 
-def cifar10_model(widths=(64, 128, 128), batch_norm_momentum=0.6, learned_first_layer=False):
+def cifar10_model(widths=(64, 128, 128), batch_norm_momentum=0.6, learned_first_layer=False,
+                  num_classes=NUM_CLASSES, name="cifar10_recipe"):
     """The CIFAR-10 recipe's network (airbench's 93% layout with ReLU): about 108 MFLOP per image.
 
     Its first layer, "whiten", is a 2x2 convolution set from the data
     (``cnnlab.training.prepare_model``) and never trained; ``learned_first_layer=True``
     trains it like the others instead (for measuring what whitening adds).
+    ``num_classes`` and ``name`` serve the same network on a subset of the classes
+    (``cnnlab.transfer``'s pre-trained network).
     """
     stack = _input_and_rescale(CIFAR10_SHAPE) + [
         layers.Conv2D(2 * 2 * 2 * 3, 2, trainable=learned_first_layer, name="whiten"),
@@ -151,12 +154,12 @@ def cifar10_model(widths=(64, 128, 128), batch_norm_momentum=0.6, learned_first_
                   layers.BatchNormalization(momentum=batch_norm_momentum, name=f"block{index}_bn2"),
                   layers.Activation("relu", name=f"block{index}_relu2")]
     stack += [layers.GlobalMaxPooling2D(name="global_pool"),
-              layers.Dense(NUM_CLASSES, use_bias=False, name="logits"),
+              layers.Dense(num_classes, use_bias=False, name="logits"),
               # Small initial logits: the first large-learning-rate steps stay gentle.
               layers.Rescaling(1 / 9, name="logit_scale"),
               # Probabilities in float32 even under mixed precision: bfloat16 has 3 significant digits.
               layers.Activation("softmax", dtype="float32", name="output")]
-    return keras.Sequential(stack, name="cifar10_recipe")
+    return keras.Sequential(stack, name=name)
 
 
 BUILDERS = {

@@ -4,7 +4,7 @@
 variable its notebook cell passes to the check and the code that sets it. The
 code replaces the placeholder in the exercise cell; it uses only NumPy (``np``)
 besides plain Python, and for a figure-reading exercise the notebook's variables
-that the figure shows (``CONTEXT``). ``tests/test_check.py`` runs every solution through its
+that the figure shows, for a Keras exercise the notebook's ``keras`` (``CONTEXT``). ``tests/test_check.py`` runs every solution through its
 check, and ``scripts/make_solutions.py`` writes copies of the notebooks with the
 solutions filled in.
 """
@@ -151,8 +151,9 @@ def code(exercise):
     return SOLUTIONS[exercise][1].strip("\n")
 
 
-# The notebook variables a solution reads besides np: the figure-reading exercise reads the figure's data.
-CONTEXT = {"most_confused_pair": ("matrix", "class_names")}
+# The notebook variables a solution reads besides np: the figure-reading exercise reads the figure's data,
+# the Keras exercise the notebook's keras.
+CONTEXT = {"most_confused_pair": ("matrix", "class_names"), "residual_block": ("keras",)}
 
 
 def answer(exercise, **context):
@@ -167,3 +168,24 @@ def answer(exercise, **context):
     namespace = {"np": np, **context}
     exec(code(exercise), namespace)  # trusted code from this module, the same text as in the notebooks
     return namespace[variable]
+
+
+SOLUTIONS.update({
+    # 07_residual_and_transfer
+    "residual_block": ("residual_block", """
+def residual_block(x):
+    y = keras.layers.Conv2D(16, 3, padding="same", activation="relu")(x)
+    y = keras.layers.Conv2D(16, 3, padding="same")(y)  # 16 filters: the shapes of x and y match
+    y = keras.layers.Add()([x, y])  # the shortcut: x itself, unchanged
+    return keras.layers.Activation("relu")(y)
+"""),
+    "projection_shortcut_params": ("shortcut_params", """
+shortcut_params = (1 * 1 * 64 + 1) * 128  # per filter: one weight per input channel and a bias
+"""),
+    "frozen_head_params": ("head_params", """
+head_params = (128 + 1) * 2  # 128 features in, 2 classes out; the frozen layers add nothing
+"""),
+    "frozen_batchnorm": ("batchnorm_answer", """
+batchnorm_answer = "b"  # inference mode: the stored moving averages, left as they are
+"""),
+})

@@ -24,7 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
-from cnnlab import check, data, evaluation, filters, models, pooling, recipes, solutions, training, visualize
+from cnnlab import check, data, evaluation, filters, models, pooling, recipes, solutions, training, transfer
+from cnnlab import visualize
 from scripts import make_solutions
 
 EXERCISES = sorted(check.QUESTIONS)
@@ -34,11 +35,12 @@ EXERCISES = sorted(check.QUESTIONS)
 SAMPLE_MATRIX = np.diag(np.full(10, 900))
 SAMPLE_MATRIX[3, 5], SAMPLE_MATRIX[5, 3], SAMPLE_MATRIX[9, 1], SAMPLE_MATRIX[1, 9] = 30, 25, 40, 5
 FIGURE_DATA = {"most_confused_pair": {"matrix": SAMPLE_MATRIX, "class_names": data.CIFAR10_CLASSES}}
+SOLUTION_CONTEXT = {"residual_block": {"keras": keras}}  # the notebook's keras, which the solution uses
 
 
 def solution_of(exercise):
     """The worked solution's answer, given the figure data it reads."""
-    return solutions.answer(exercise, **FIGURE_DATA.get(exercise, {}))
+    return solutions.answer(exercise, **FIGURE_DATA.get(exercise, {}), **SOLUTION_CONTEXT.get(exercise, {}))
 
 
 def run_check(exercise, answer):
@@ -256,6 +258,63 @@ MISTAKES = [
 ]
 
 
+# 07_residual_and_transfer: a learner's residual blocks with one mistake each.
+def conv3(filters=16, **kwargs):
+    return keras.layers.Conv2D(filters, 3, padding=kwargs.pop("padding", "same"), **kwargs)
+
+
+def plain_block(x):
+    return conv3()(conv3(activation="relu")(x))
+
+
+def one_conv_block(x):
+    return keras.layers.Add()([x, conv3()(x)])
+
+
+def no_shortcut_block(x):
+    y = conv3()(conv3(activation="relu")(x))
+    return keras.layers.Add()([y, y])
+
+
+def biasless_block(x):
+    return keras.layers.Add()([x, conv3(use_bias=False)(conv3(use_bias=False)(x))])
+
+
+def five_by_five_block(x):
+    y = keras.layers.Conv2D(16, 5, padding="same")(x)
+    return keras.layers.Add()([x, keras.layers.Conv2D(16, 5, padding="same")(y)])
+
+
+def valid_padding_block(x):
+    return keras.layers.Add()([x, conv3(padding="valid")(conv3(padding="valid")(x))])
+
+
+def wider_block(x):
+    return conv3(32)(conv3(32)(x))
+
+
+MISTAKES += [
+    ("residual_block", plain_block, "no Add layer"),
+    ("residual_block", one_conv_block, "the block has two"),
+    ("residual_block", no_shortcut_block, "add x itself"),
+    ("residual_block", biasless_block, "with biases"),
+    ("residual_block", five_by_five_block, "each 3x3"),
+    ("residual_block", valid_padding_block, "raised ValueError"),
+    ("residual_block", lambda x: keras.layers.Add(), "return the output"),
+    ("residual_block", lambda x: conv3(32)(x) + conv3(32)(x), "no Add layer"),
+    ("projection_shortcut_params", 64 * 128, "bias"),
+    ("projection_shortcut_params", 9 * 64 * 128 + 128, "3x3"),
+    ("projection_shortcut_params", 0, "identity shortcut"),
+    ("projection_shortcut_params", 1000, "one weight per input channel"),
+    ("frozen_head_params", 256, "bias"),
+    ("frozen_head_params", 129, "one unit per class"),
+    ("frozen_head_params", 600_000, "frozen layer"),
+    ("frozen_batchnorm", "a", "training mode"),
+    ("frozen_batchnorm", "c", "inference mode"),
+    ("frozen_batchnorm", 2, "one letter"),
+]
+
+
 @pytest.mark.parametrize("exercise, wrong, fragment", MISTAKES,
                          ids=[f"{exercise}-{index}" for index, (exercise, _, _) in enumerate(MISTAKES)])
 def test_known_mistake_gets_its_hint_without_the_solution(exercise, wrong, fragment):
@@ -369,6 +428,49 @@ REFERENCES = {
 }
 
 
+def keras_residual_block(x):
+    """A residual block written another way than the solution: keras.layers.add and a ReLU layer."""
+    y = keras.layers.ReLU()(conv3()(x))
+    return keras.layers.ReLU()(keras.layers.add([conv3()(y), x]))
+
+
+def frozen_trainable_params():
+    """Trainable parameters of the pre-trained network's features, frozen, under a Dense(2) head."""
+    network = transfer.pretrained_network()
+    features = keras.Model(network.inputs, network.get_layer("global_pool").output)
+    features.trainable = False
+    model = keras.Sequential([features, keras.layers.Dense(2)])
+    return sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+
+
+def frozen_batchnorm_letter():
+    """Which BATCHNORM_OPTIONS a frozen BatchNormalization layer does, found by fitting one."""
+    layer = keras.layers.BatchNormalization()
+    model = keras.Sequential([keras.Input((3,)), layer])
+    layer.set_weights([np.ones(3), np.zeros(3), np.full(3, 5.0), np.full(3, 4.0)])  # gamma, beta, mean, var
+    layer.trainable = False
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
+    model.fit(x, x, epochs=1, verbose=0)
+    moving_unchanged = np.allclose(layer.get_weights()[2], 5.0)
+    stored = np.allclose(keras.ops.convert_to_numpy(layer(x, training=True)), (x - 5) / np.sqrt(4 + 1e-3),
+                         atol=1e-4)  # even when told training=True, a frozen layer keeps its averages
+    return "b" if moving_unchanged and stored else "c" if moving_unchanged else "a"
+
+
+REFERENCES.update({
+    "residual_block": lambda: keras_residual_block,
+    "projection_shortcut_params": lambda: keras_output_params(keras.layers.Conv2D(128, 1), (8, 8, 64)),
+    "frozen_head_params": frozen_trainable_params,
+    "frozen_batchnorm": frozen_batchnorm_letter,
+})
+
+
+def keras_output_params(layer, input_shape):
+    layer.build((None, *input_shape))
+    return layer.count_params()
+
+
 @pytest.mark.parametrize("exercise", sorted(REFERENCES))
 def test_reference_answer_passes_the_check(exercise):
     assert run_check(exercise, REFERENCES[exercise]())[0]
@@ -427,7 +529,7 @@ def run_cell(source):
     """Execute notebook cell source with np and check available; return what it printed."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(source, {"np": np, "check": check, **FIGURE_DATA["most_confused_pair"]})
+        exec(source, {"np": np, "check": check, "keras": keras, **FIGURE_DATA["most_confused_pair"]})
     return printed.getvalue()
 
 
