@@ -22,7 +22,8 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version $(LOCK_P
 # Not in the lock: installed, JAX is imported by Keras on the TensorFlow backend too (0.1 GB more).
 JAX_REQUIREMENT = jax>=0.4.34,<1
 # Notebook 05 is left out to keep CI short: its network trains several times slower on JAX's CPU backend.
-JAX_NOTEBOOKS = $(NOTEBOOKS)/04_mnist_cnn.ipynb
+# Notebook 07's quick run takes under a minute on JAX (its gradients are read without backend-specific code).
+JAX_NOTEBOOKS = $(NOTEBOOKS)/04_mnist_cnn.ipynb $(NOTEBOOKS)/07_residual_and_transfer.ipynb
 
 .PHONY: setup lock lab test test-fast test-jax notebooks site clean
 
@@ -56,7 +57,7 @@ test: setup
 	CNNLAB_QUICK=1 $(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval \
 		--nbval-sanitize-with $(NOTEBOOKS)/sanitize.cfg --nbval-cell-timeout=600
 
-# The same unit tests and notebook 04 (quick mode) on Keras's JAX backend; installs jax into $(VENV).
+# The same unit tests and notebooks 04 and 07 (quick mode) on Keras's JAX backend; installs jax into $(VENV).
 # Left out: the tests that build environments, drive JupyterLab or build the site (no Keras there).
 # JAX on a CPU trains several times slower than TensorFlow, hence the longer cell timeout.
 test-jax: setup

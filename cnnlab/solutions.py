@@ -175,15 +175,15 @@ SOLUTIONS.update({
     "residual_block": ("residual_block", """
 def residual_block(x):
     y = keras.layers.Conv2D(16, 3, padding="same", activation="relu")(x)
-    y = keras.layers.Conv2D(16, 3, padding="same")(y)  # 16 filters: the shapes of x and y match
+    y = keras.layers.Conv2D(16, 3, padding="same")(y)  # 16 filters: y has x's shape
     y = keras.layers.Add()([x, y])  # the shortcut: x itself, unchanged
     return keras.layers.Activation("relu")(y)
 """),
     "projection_shortcut_params": ("shortcut_params", """
-shortcut_params = (1 * 1 * 64 + 1) * 128  # per filter: one weight per input channel and a bias
+shortcut_params = (1 * 1 * 64 + 1) * 128  # per filter: a weight per channel in, a bias
 """),
     "frozen_head_params": ("head_params", """
-head_params = (128 + 1) * 2  # 128 features in, 2 classes out; the frozen layers add nothing
+head_params = (128 + 1) * 2  # 128 features in, 2 classes out; frozen layers add none
 """),
     "frozen_batchnorm": ("batchnorm_answer", """
 batchnorm_answer = "b"  # inference mode: the stored moving averages, left as they are
