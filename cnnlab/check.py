@@ -1112,7 +1112,8 @@ for _exercise in QUESTIONS:  # every check, so that a check added later is cover
 RESIDUAL_SHAPE = (16, 16, 16)  # (H, W, C) of the feature maps the learner's block is called on
 RESIDUAL_PARAMS = 2 * (3 * 3 * 16 * 16 + 16)  # two 3x3 convolutions of 16 filters, with biases
 PROJECTION_CHANNELS = (64, 128)  # a 1x1 shortcut convolution from 64 to 128 channels
-HEAD_FEATURES, HEAD_CLASSES = 128, 2  # the pre-trained network's global_pool output; cat vs dog
+HEAD_FEATURES, HEAD_CLASSES = 128, 5  # the pre-trained network's global_pool output; a 5-class task
+NOTEBOOK_HEAD_CLASSES = 2  # the notebook's head (cat vs dog), whose count it prints
 BATCHNORM_OPTIONS = {"a": "the batch's own mean and variance, updating the moving averages",
                      "b": "the moving mean and variance stored during pre-training, unchanged",
                      "c": "the batch's own mean and variance, leaving the moving averages unchanged"}
@@ -1120,7 +1121,8 @@ QUESTIONS.update({
     "residual_block": "your function residual_block(x): two 3x3 convolutions, then x added back.",
     "projection_shortcut_params": "the parameter count of a 1x1 shortcut convolution from 64 to "
                                   "128 channels.",
-    "frozen_head_params": "the trainable parameter count of the frozen network with its new head.",
+    "frozen_head_params": "the trainable parameter count of the frozen network with a new head for "
+                          "5 classes.",
     "frozen_batchnorm": "the letter of what a frozen BatchNormalization layer normalises with.",
 })
 NOTEBOOK_EXERCISES["07_residual_and_transfer"] = (
@@ -1210,14 +1212,16 @@ def projection_shortcut_params(answer):
 
 
 def frozen_head_params(answer):
-    """Check the trainable parameters of the frozen pre-trained network plus a Dense(2) head."""
+    """Check the trainable parameters of the frozen pre-trained network under a 5-class Dense head."""
     expected = (HEAD_FEATURES + 1) * HEAD_CLASSES
     return _check_number(
         "frozen_head_params", answer, expected,
-        "only the new Dense layer trains: 128 weights and a bias for each of the 2 classes.",
+        "only the new Dense layer trains: 128 weights and a bias for each of the 5 classes.",
         [(HEAD_FEATURES * HEAD_CLASSES, "the Dense layer has a bias per unit too."),
-         (HEAD_FEATURES + 1, "the head has one unit per class: two."),
-         ((HEAD_FEATURES + 1) * 8, "the old head (8 classes) is gone: the new one has two units.")],
+         (HEAD_FEATURES + 1, "the head has one unit per class."),
+         ((HEAD_FEATURES + 1) * NOTEBOOK_HEAD_CLASSES, "that is the notebook's cat-vs-dog head: "
+                                                       "this one has a unit for each of 5 classes."),
+         ((HEAD_FEATURES + 1) * 8, "the old head (8 classes) is gone: the new one has 5 units.")],
         "a frozen layer's weights do not train: count only the new head's weights and biases.")
 
 

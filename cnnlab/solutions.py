@@ -183,7 +183,7 @@ def residual_block(x):
 shortcut_params = (1 * 1 * 64 + 1) * 128  # per filter: a weight per channel in, a bias
 """),
     "frozen_head_params": ("head_params", """
-head_params = (128 + 1) * 2  # 128 features in, 2 classes out; frozen layers add none
+head_params = (128 + 1) * 5  # 128 features in, 5 classes out; frozen layers add none
 """),
     "frozen_batchnorm": ("batchnorm_answer", """
 batchnorm_answer = "b"  # inference mode: the stored moving averages, left as they are

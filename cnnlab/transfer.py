@@ -12,7 +12,8 @@ import json
 
 import numpy as np
 
-from cnnlab import _checks, augment, data, models, training
+from cnnlab import _checks, augment, data, evaluation, models, prediction, runtime, training
+from cnnlab.runtime import keras
 
 NEW_CLASSES = ("cat", "dog")  # the new task; the pre-trained network never saw them
 PRETRAIN_CLASSES = tuple(name for name in data.CIFAR10_CLASSES if name not in NEW_CLASSES)
@@ -60,8 +61,6 @@ def labelled_subset(images, labels, count, seed=0):
 
 def pretrained_network():
     """A fresh, untrained copy of the pre-trained network's architecture (8 outputs), in float32."""
-    from cnnlab.runtime import keras
-
     policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("float32")
     try:
@@ -75,8 +74,6 @@ def load_pretrained():
 
     Never trains and never downloads; a file of another architecture is an error.
     """
-    from cnnlab.runtime import keras
-
     if not PRETRAINED_FILE.is_file():
         raise FileNotFoundError(f"{PRETRAINED_FILE} is missing: run scripts/pretrain_transfer.py")
     trained = keras.models.load_model(PRETRAINED_FILE, compile=False)
@@ -117,15 +114,11 @@ def epochs_for(count, settings=SETTINGS):
 
 def features(network):
     """The network up to its global pooling: the pre-trained features, (N, 128) per batch."""
-    from cnnlab.runtime import keras
-
     return keras.Model(network.inputs, network.get_layer(FEATURES_LAYER).output, name="features")
 
 
 def with_new_head(base, num_classes=len(NEW_CLASSES)):
     """``base`` frozen, in inference mode (``training=False``), under a new softmax layer."""
-    from cnnlab.runtime import keras
-
     base.trainable = False
     inputs = keras.Input(shape=models.CIFAR10_SHAPE, dtype="uint8", name="image")
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="head")(
@@ -153,8 +146,6 @@ def fit(model, images, labels, validation, learning_rate, epochs, settings=SETTI
     photos are scored ``settings["validations"]`` times in all (on few photos, scoring
     them every epoch would cost more than the training). Returns the History.
     """
-    from cnnlab.runtime import keras
-
     num_classes = model.output_shape[-1]
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="categorical_crossentropy", metrics=["accuracy"])
@@ -170,8 +161,6 @@ def fit(model, images, labels, validation, learning_rate, epochs, settings=SETTI
 
 def test_accuracy(model, images, labels):
     """Plain accuracy (one view per photo) on ``images``."""
-    from cnnlab import evaluation, prediction
-
     return evaluation.accuracy(labels, prediction.predict_labels(model, images))
 
 
@@ -182,8 +171,6 @@ def compare(load_network, train, validation, test, count, seed=0, settings=SETTI
     ``train``, ``validation`` and ``test`` are ``(images, labels)`` of the new task.
     The frozen network's head trains first; fine-tuning then continues from it.
     """
-    from cnnlab import runtime
-
     images, labels = labelled_subset(*train, count, seed=seed)
     epochs = epochs_for(count, settings)
     runtime.set_seed(seed)

@@ -306,8 +306,9 @@ MISTAKES += [
     ("projection_shortcut_params", 9 * 64 * 128 + 128, "3x3"),
     ("projection_shortcut_params", 0, "identity shortcut"),
     ("projection_shortcut_params", 1000, "one weight per input channel"),
-    ("frozen_head_params", 256, "bias"),
+    ("frozen_head_params", 640, "bias"),
     ("frozen_head_params", 129, "one unit per class"),
+    ("frozen_head_params", 258, "cat-vs-dog head"),
     ("frozen_head_params", 600_000, "frozen layer"),
     ("frozen_batchnorm", "a", "training mode"),
     ("frozen_batchnorm", "c", "inference mode"),
@@ -435,11 +436,11 @@ def keras_residual_block(x):
 
 
 def frozen_trainable_params():
-    """Trainable parameters of the pre-trained network's features, frozen, under a Dense(2) head."""
+    """Trainable parameters of the pre-trained network's features, frozen, under a 5-class head."""
     network = transfer.pretrained_network()
     features = keras.Model(network.inputs, network.get_layer("global_pool").output)
     features.trainable = False
-    model = keras.Sequential([features, keras.layers.Dense(2)])
+    model = keras.Sequential([features, keras.layers.Dense(5)])
     return sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
 
 

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from cnnlab import data, evaluation, models, prediction, transfer
-from cnnlab.runtime import keras
 
 # The accuracy notebook 07 relies on; a 4-epoch run of the recipe on the 8 classes lands near 88%.
 PRETRAINED_FLOOR = 0.85
