@@ -57,12 +57,14 @@ test: setup
 		--nbval-sanitize-with $(NOTEBOOKS)/sanitize.cfg --nbval-cell-timeout=600
 
 # The same unit tests and notebook 04 (quick mode) on Keras's JAX backend; installs jax into $(VENV).
-# Left out: the tests that build environments, drive JupyterLab or build the site (no Keras there).
+# Left out: the tests that build environments, drive JupyterLab, build the site or run a JupyterHub
+# (no Keras there).
 # JAX on a CPU trains several times slower than TensorFlow, hence the longer cell timeout.
 test-jax: setup
 	$(BIN)/python -m pip install --quiet "$(JAX_REQUIREMENT)"
 	KERAS_BACKEND=jax CNNLAB_QUICK=1 $(BIN)/python -m pytest tests -m "not slow_env" \
 		--ignore=tests/test_browser.py --ignore=tests/test_site.py --ignore=tests/test_makefile.py \
+		--ignore=tests/test_hub.py \
 		$(JAX_NOTEBOOKS) --nbval --nbval-sanitize-with $(NOTEBOOKS)/sanitize.cfg --nbval-cell-timeout=900
 
 # Unit tests only.

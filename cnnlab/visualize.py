@@ -1,6 +1,6 @@
 """Look inside a trained CNN: first-layer filters, feature maps, top-activating patches, Grad-CAM.
 
-This module only looks inside models; loading the trained ones is ``cnnlab.recipes.load_trained``.
+This module only looks inside models; loading the trained ones is ``cnnlab.checkpoints.load_trained``.
 
 Computations (NumPy arrays out) are kept apart from the ``plot_*`` helpers that
 draw them. Everything runs on Keras 3 with the TensorFlow or the JAX backend:
