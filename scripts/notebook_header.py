@@ -149,6 +149,9 @@ def _comparable(cell):
     cell = {key: value for key, value in cell.items() if key in keep}
     if isinstance(cell.get("source"), list):
         cell["source"] = "".join(cell["source"])
+    # The timings that executing a notebook records (scripts/run_notebooks.py) are not content.
+    cell["metadata"] = {key: value for key, value in cell.get("metadata", {}).items()
+                        if key != "execution"}
     return cell
 
 

@@ -362,6 +362,16 @@ def test_notebook_runs_in_a_colab_like_environment(colab_venv, name, tmp_path):
         assert views, "no widget was displayed"
 
 
+def test_a_run_of_the_notebook_leaves_the_header_up_to_date():
+    notebook = header.with_header(nbformat.v4.new_notebook(), "notebooks/01_filters.ipynb")
+    setup = notebook.cells[1]
+    setup.execution_count = 1  # what executing the notebook records
+    setup.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+    assert header.is_up_to_date(notebook, "notebooks/01_filters.ipynb")
+    setup.metadata["cnnlab"]["header"] = "something else"
+    assert not header.is_up_to_date(notebook, "notebooks/01_filters.ipynb")
+
+
 def test_rewriting_the_header_keeps_the_run_of_an_unchanged_set_up_cell():
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     written = header.with_header(notebook, "notebooks/01_filters.ipynb")
