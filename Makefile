@@ -45,10 +45,14 @@ $(VENV)/.installed: $(LOCK) pyproject.toml
 lock: setup
 	$(UV_COMPILE)
 
+# The course's JupyterLab settings (no pop-up asking about Jupyter news), shared with Binder.
+LAB_SETTINGS = binder/overrides.json
+
 # Open JupyterLab on the first notebook. Where no browser can be started (a server, a container),
 # Jupyter prints the address to open instead: http://localhost:8888/lab?token=...
 lab: setup
 	@echo "Starting JupyterLab. If no browser window opens, open the http://localhost:...?token=... address that Jupyter prints below."
+	@install -D -m 644 $(LAB_SETTINGS) $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) $(NOTEBOOKS)/01_filters.ipynb
 
 # Unit tests, then every notebook under nbval in quick mode (CNNLAB_QUICK=1).
