@@ -1,5 +1,5 @@
-"""The notebooks' code, read as source: no cell rebinds a name the notebook imported, and lines
-stay within 88 characters.
+"""The notebooks' code, read as source: no cell rebinds a name the notebook imported.
+(Line length: tests/test_notebook_style.py.)
 
 A rebound import breaks a re-run: after `for ..., filters in examples:` the name `filters` is a
 number, and any cell that uses the `cnnlab.filters` module fails with AttributeError.
@@ -13,9 +13,6 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("0*.ipynb"))
-MAX_LINE = 88
-# Notebooks still being rewritten elsewhere, whose long lines are shortened with that rewrite.
-LONG_LINES_PENDING = {"04_mnist_cnn", "05_cifar10"}
 
 
 def code_cells(path):
@@ -92,10 +89,3 @@ def test_rebinding_is_found_in_loops_assignments_and_definitions():
 def test_no_cell_rebinds_an_imported_name(path):
     assert rebindings(list(code_cells(path))) == []
 
-
-@pytest.mark.parametrize("path", [path for path in NOTEBOOKS if path.stem not in LONG_LINES_PENDING],
-                         ids=[path.stem for path in NOTEBOOKS if path.stem not in LONG_LINES_PENDING])
-def test_code_lines_are_at_most_88_characters(path):
-    long_lines = [(index, line) for index, source in code_cells(path) for line in source.splitlines()
-                  if len(line) > MAX_LINE]
-    assert long_lines == []

@@ -10,10 +10,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from cnnlab import models, plots, recipes, runtime, visualize  # noqa: E402
+from cnnlab import models, plots, runtime, visualize  # noqa: E402
 from cnnlab.runtime import keras  # noqa: E402
 
 layers = keras.layers
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("close_figures")  # tests/conftest.py
 def small_mnist_model():
     """cnnlab's MNIST architecture at width 4: same layer names and strides, untrained."""
     keras.utils.set_random_seed(0)
-    return recipes.mnist_model(width=4)
+    return models.mnist_model(width=4)
 
 
 def random_digits(count, seed=0):
