@@ -85,7 +85,7 @@ QUESTIONS = {
     "global_pool_size": "how many values GlobalMaxPooling2D outputs for a (5, 5, 64) map.",
     "lenet_dense_input": "the number of inputs of lenet_cnn's first Dense layer.",
     "lenet_params": "the total parameter count of models.lenet_cnn().",
-    "batchnorm_conv_params": "the parameter count of block2_conv in recipes.mnist_model(width=48).",
+    "batchnorm_conv_params": "the parameter count of block2_conv in models.mnist_model(width=48).",
     "validation_size": "how many images the model trains on with fraction=0.2.",
     "onehot_loss": "the Keras loss name for one-hot labels.",
     "overfitting_fix": "the letter of the change that fights overfitting.",
@@ -767,7 +767,7 @@ def lenet_params(answer):
 
 
 def batchnorm_conv_params(answer):
-    """Check the parameter count of block2_conv in recipes.mnist_model(width=48): 3x3, 48 -> 96 channels, no bias."""
+    """Check the parameter count of block2_conv in models.mnist_model(width=48): 3x3, 48 -> 96 channels, no bias."""
     width = 48
     expected = params.conv2d_params(3, width, 2 * width, use_bias=False)
     return _check_number("batchnorm_conv_params", answer, expected,

@@ -605,40 +605,76 @@ def plot_misclassified(images, y_true, y_pred, class_names, max_images=16, ncols
                             class_names, ncols=ncols, fig=fig, **kwargs)
 
 
-def plot_heatmap_overlay(image, heatmap, ax=None, alpha=0.4, **kwargs):
+def place_heatmap(heatmap, shape, centres=None):
+    """Resample a coarse heat map (h, w) to an image's pixels (H, W), each cell at its centre.
+
+    Parameters
+    ----------
+    heatmap : array_like, shape (h, w)
+        E.g. Grad-CAM at a layer with h x w positions.
+    shape : tuple of int
+        The image's (H, W).
+    centres : tuple of float, optional
+        ``(first, step)``: the pixel where cell 0's centre lies and the pixels
+        between neighbouring cells' centres, the same along both axes; for a
+        layer of a network, the centre and step of its receptive fields
+        (``cnnlab.visualize.map_centres``). When None, the cells are spread
+        evenly over the image, as most Grad-CAM code does.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape (H, W): linear between neighbouring cell centres, and
+        the outermost cell's value beyond them.
+    """
+    heatmap = np.asarray(heatmap, dtype=np.float32)
+    if heatmap.ndim != 2:
+        raise ValueError(f"heatmap must have shape (h, w); got shape {heatmap.shape}")
+    if centres is not None and (len(centres) != 2 or not centres[1] > 0):
+        raise ValueError(f"centres must be (first, step) with step above 0; got {centres!r}")
+
+    def weights(pixels, cells):  # (pixels, cells): each pixel's share of each cell
+        first, step = (pixels / cells / 2 - 0.5, pixels / cells) if centres is None else centres
+        positions = first + step * np.arange(cells)
+        return np.stack([np.interp(np.arange(pixels), positions, np.eye(cells)[cell])
+                         for cell in range(cells)], axis=1)
+
+    rows, columns = weights(shape[0], heatmap.shape[0]), weights(shape[1], heatmap.shape[1])
+    return (rows @ heatmap @ columns.T).astype(np.float32)
+
+
+def plot_heatmap_overlay(image, heatmap, ax=None, alpha=0.4, centres=None, **kwargs):
     """Draw a heatmap (e.g. Grad-CAM) semi-transparently over an image.
 
     Parameters
     ----------
     image : array_like, shape (H, W), (H, W, 1) or (H, W, 3)
     heatmap : array_like, shape (h, w)
-        Stretched over the whole image, so it may be coarser (e.g. 7x7).
+        May be coarser than the image (e.g. 7x7): it is resampled to the
+        image's pixels by :func:`place_heatmap`.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when None.
     alpha : float
         Opacity of the heatmap.
+    centres : tuple of float, optional
+        ``(first, step)``: where the heatmap's cells are centred in the image,
+        as :func:`place_heatmap` takes it; when None, spread evenly.
     **kwargs
         Passed to the heatmap's ``ax.imshow``.
 
     Returns
     -------
     matplotlib.image.AxesImage
-        The heatmap layer.
+        The heatmap layer, holding the resampled (H, W) values.
     """
     heatmap = np.asarray(heatmap)
     if heatmap.ndim != 2:
         raise ValueError(f"heatmap must have shape (h, w); got shape {heatmap.shape}")
     background = plot_image(image, ax=ax)
     height, width = background.get_array().shape[:2]
-    options = {
-        "cmap": HEATMAP_CMAP,
-        "alpha": alpha,
-        "interpolation": "bilinear",
-        # The extent stretches the heatmap over the image's pixels: no resizing needed.
-        "extent": (-0.5, width - 0.5, height - 0.5, -0.5),
-        **kwargs,
-    }
-    return background.axes.imshow(heatmap, **options)
+    options = {"cmap": HEATMAP_CMAP, "alpha": alpha, "interpolation": "nearest", **kwargs}
+    placed = place_heatmap(heatmap, (height, width), centres)
+    return background.axes.imshow(placed, **options)
 
 
 # --------------------------------------------- signed maps, windows, weight tensors, compact photos

@@ -15,20 +15,23 @@ SOLUTIONS = {
     # 01_filters
     "grayscale_pixel": ("gray_value", """
 red, green, blue = 200, 100, 50
-gray_value = 0.299 * red + 0.587 * green + 0.114 * blue  # green counts most; rounds to the uint8 value
+# Green counts most. The result rounds to the uint8 value.
+gray_value = 0.299 * red + 0.587 * green + 0.114 * blue
 """),
     "sobel_response": ("sobel_value", """
 # Right column minus left column, row by row, with the rows weighted 1, 2, 1.
 sobel_value = 1 * (90 - 10) + 2 * (110 - 20) + 1 * (130 - 30)
 """),
     "shift_kernel": ("shift_kernel", """
-# Correlation copies the pixel under the 1, here each pixel's left neighbour: the picture moves right.
+# Correlation copies the pixel under the 1, here each pixel's left neighbour:
+# the picture moves right.
 shift_kernel = np.array([[0, 0, 0],
                          [1, 0, 0],
                          [0, 0, 0]], dtype=np.float32)
 """),
     "diagonal_kernel": ("diagonal_kernel", """
-# Every row and every column sums to 0, so flat areas, vertical and horizontal edges all give 0.
+# Every row and every column sums to 0, so flat areas, vertical and horizontal
+# edges all give 0.
 diagonal_kernel = np.array([[ 2, -1, -1],
                             [-1,  2, -1],
                             [-1, -1,  2]], dtype=np.float32)
@@ -45,7 +48,8 @@ output_shape = (side, side, 16)  # one output channel per filter
 parameter_count = (3 * 3 * 3 + 1) * 32  # a 3x3x3 kernel and one bias per filter
 """),
     "same_padding_corner": ("corner_value", """
-# The 3x3 window centred on the bottom-right pixel; outside the image, same padding puts zeros.
+# The 3x3 window centred on the bottom-right pixel; outside the image,
+# same padding puts zeros.
 window = np.array([[2, 2, 0],
                    [0, 1, 0],
                    [0, 0, 0]])
@@ -55,7 +59,8 @@ example_kernel = np.array([[0, 1, 2],
 corner_value = (window * example_kernel).sum()
 """),
     "same_padding_split": ("padding_rows", """
-# A 2x2 kernel fits 4 times in 5 rows; one extra row gives 5 outputs. The odd row goes at the bottom.
+# A 2x2 kernel fits 4 times in 5 rows; one extra row gives 5 outputs.
+# The odd row goes at the bottom.
 padding_rows = (0, 1)
 """),
     # 03_pooling
@@ -66,11 +71,13 @@ pooled_by_hand = [[max(1, 3, 4, 6), max(2, 9, 5, 7)],
     "max_pool": ("my_max_pool", """
 def my_max_pool(image):
     \"\"\"Return the 2x2, stride-2 max pooling of an (H, W) array.\"\"\"
-    rows, columns = image.shape[0] // 2, image.shape[1] // 2  # round down: a leftover row is dropped
+    # Round down: a leftover row or column is dropped.
+    rows, columns = image.shape[0] // 2, image.shape[1] // 2
     output = np.empty((rows, columns), dtype=image.dtype)
     for row in range(rows):
         for column in range(columns):
-            output[row, column] = image[2 * row:2 * row + 2, 2 * column:2 * column + 2].max()
+            window = image[2 * row:2 * row + 2, 2 * column:2 * column + 2]
+            output[row, column] = window.max()
     return output
 """),
     "pooled_size": ("pooled_sizes", """
@@ -84,7 +91,8 @@ global_values = 64  # one maximum per channel, taken over the whole 5x5 map
     # 04_mnist_cnn
     "lenet_dense_input": ("dense_inputs", """
 side = 28
-for stage in range(2):  # 3x3 valid convolution (loses 2), then 2x2 pooling (halves, rounding down)
+# Per stage: a 3x3 valid convolution (loses 2), then 2x2 pooling (halves, rounds down).
+for stage in range(2):
     side = (side - 2) // 2
 dense_inputs = side * side * 16  # 16 feature maps from the second convolution
 """),
@@ -95,7 +103,8 @@ lenet_total = ((3 * 3 * 1 + 1) * 6        # conv1
                + 128 * 10 + 10)           # output
 """),
     "batchnorm_conv_params": ("block2_params", """
-block2_params = 3 * 3 * 48 * 96  # 48 -> 96 channels; use_bias=False: batch norm adds the shift
+# 48 -> 96 channels; use_bias=False, as batch norm adds the shift.
+block2_params = 3 * 3 * 48 * 96
 """),
     "validation_size": ("fit_images", """
 fit_images = 60_000 - round(0.2 * 60_000)
@@ -108,37 +117,47 @@ loss_name = "categorical_crossentropy"
 fix = "b"  # augmentation: every epoch shows different versions of each image
 """),
     "seed_dense_params": ("dense1_params", """
-side = 64 // 2 // 2 // 2  # same padding keeps the size; three 2x2 poolings halve it
-dense1_params = side * side * 64 * 500 + 500  # four times the inputs of the 32x32 model
+side = 64 // 2 // 2 // 2  # same padding keeps the size; 3 poolings halve it
+dense1_params = side * side * 64 * 500 + 500  # 4x the inputs of the 32x32 model
 """),
     "batch_megabytes": ("batch_mb", """
-batch_mb = 128 * 32 * 32 * 3 * 4 / 1_000_000  # images x height x width x channels x 4 bytes
+# images x height x width x channels x 4 bytes
+batch_mb = 128 * 32 * 32 * 3 * 4 / 1_000_000
 """),
     "smoothed_target": ("true_class_target", """
 smoothing, num_classes = 0.1, 10
 true_class_target = 1 * (1 - smoothing) + smoothing / num_classes
 """),
     "width_doubling_factor": ("weight_factor", """
-weight_factor = (3 * 3 * 256 * 256) / (3 * 3 * 128 * 128)  # input channels and filters both double
+# Input channels and filters both double.
+weight_factor = (3 * 3 * 256 * 256) / (3 * 3 * 128 * 128)
 """),
     "most_confused_pair": ("most_confused", """
-mixed = matrix + matrix.T  # a pair's mistakes, both ways: row a column b plus row b column a
+# A pair's mistakes, both ways: row a column b plus row b column a.
+mixed = matrix + matrix.T
 np.fill_diagonal(mixed, 0)  # the diagonal counts correct answers
 first, second = np.unravel_index(np.argmax(mixed), mixed.shape)
 most_confused = (class_names[first], class_names[second])
 """),
     # 06_what_cnns_learn
     "feature_map_shape": ("block2_shape", """
-side = 64 // 2 // 2  # same convolutions keep the size; block1_pool and block2_pool each halve it
-block2_shape = (side, side, 64)  # block2_conv has 2 x 32 filters; batch norm and ReLU keep the shape
+# Same convolutions keep the size; block1_pool and block2_pool each halve it.
+side = 64 // 2 // 2
+# block2_conv has 2 x 32 filters; batch norm and ReLU keep the shape.
+block2_shape = (side, side, 64)
 """),
     "first_layer_weights": ("block1_weights", """
-block1_weights = 3 * 3 * 24 * 64  # 64 filters of 3x3 on the 24 whitened channels; no bias before batch norm
+# 64 filters of 3x3 on the 24 whitened channels; no bias before batch norm.
+block1_weights = 3 * 3 * 24 * 64
 """),
     "receptive_field_size": ("field_width", """
 field_width, step = 1, 1
-for size, stride in [(2, 1), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1)]:  # whiten ... block3_conv2
-    field_width += (size - 1) * step  # a window of `size` positions, `step` pixels apart
+# (kernel or pool size, stride) of each layer, from whiten to block3_conv2.
+windows = [(2, 1), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2),
+           (3, 1), (3, 1), (2, 2), (3, 1)]
+for size, stride in windows:
+    # A window of `size` positions, `step` pixels apart.
+    field_width += (size - 1) * step
     step *= stride
 """),
 }

@@ -1,6 +1,6 @@
 """Look inside a trained CNN: first-layer filters, feature maps, top-activating patches, Grad-CAM.
 
-This module only looks inside models; loading the trained ones is ``cnnlab.recipes.load_trained``.
+This module only looks inside models; loading the trained ones is ``cnnlab.checkpoints.load_trained``.
 
 Computations (NumPy arrays out) are kept apart from the ``plot_*`` helpers that
 draw them. Everything runs on Keras 3 with the TensorFlow or the JAX backend:
@@ -296,13 +296,28 @@ def border_contrast(maps, width=1):
     return contrast.astype(np.float32)
 
 
-def upsample(heatmaps, size):
-    """Coarse heat maps (N, h, w) stretched bilinearly to (N, size, size), like the overlays, to compare per pixel."""
+def map_centres(model, layer_name):
+    """Where the positions of ``layer_name``'s maps are centred in the input: (first, step) in pixels.
+
+    Position ``i`` (along either axis) is centred on input pixel ``first + i * step``:
+    the middle of its receptive field, worked out from the model's own
+    convolution and pooling layers (:func:`receptive_field`). Pass the pair as
+    ``centres`` to :func:`cnnlab.plots.plot_heatmap_overlay` or :func:`upsample`.
+    """
+    field = receptive_field(model, layer_name)
+    return field.offset + (field.size - 1) / 2, field.jump
+
+
+def upsample(heatmaps, size, centres=None):
+    """Coarse heat maps (N, h, w) resampled to (N, size, size) as the overlays draw them, to compare per pixel.
+
+    ``centres`` is ``(first, step)`` from :func:`map_centres`; None spreads
+    the cells evenly over the image (see :func:`cnnlab.plots.place_heatmap`).
+    """
     heatmaps = np.asarray(heatmaps, dtype=np.float32)
     if heatmaps.ndim != 3:
         raise ValueError(f"heatmaps must have shape (N, h, w); got shape {heatmaps.shape}")
-    resized = ops.image.resize(heatmaps[..., None], (size, size), interpolation="bilinear")
-    return ops.convert_to_numpy(resized)[..., 0]
+    return np.stack([plots.place_heatmap(heatmap, (size, size), centres) for heatmap in heatmaps])
 
 
 def top_patches(images, strongest, field, channel, count=9):
@@ -437,7 +452,8 @@ def grad_cam(model, images, layer_name, class_indices=None):
 
     By default each image's predicted class is explained; pass ``class_indices``
     (N,) to explain other classes. Heat maps have the layer's resolution
-    (e.g. 8×8); :func:`cnnlab.plots.plot_heatmap_overlay` stretches them over the image.
+    (e.g. 3×3); :func:`cnnlab.plots.plot_heatmap_overlay` draws them over the image,
+    each position at its receptive field's centre when given :func:`map_centres`.
     """
     _check_chain(model)
     scores = _class_scores(model, layer_name)
@@ -540,14 +556,15 @@ def occlusion_sensitivity(model, image, class_index, patch_size=OCCLUSION_PATCH,
 # ------------------------------------------------------------------ drawing Grad-CAM
 
 
-def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=2, fig=None, alpha=0.5, **kwargs):
+def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=2, fig=None, alpha=0.5,
+                  centres=None, **kwargs):
     """Show each image three ways: the photo, its heat map alone (with a colour bar), and the two overlaid.
 
     Parameters
     ----------
     images : array_like, shape (N, H, W), (N, H, W, 1) or (N, H, W, 3)
     heatmaps : array_like, shape (N, h, w)
-        Values in 0..1, stretched over each image.
+        Values in 0..1, drawn alone as they are and over each image resampled.
     titles, title_colors : sequence, optional
         N titles (over each photo) and their colours.
     ncols : int
@@ -556,6 +573,9 @@ def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=2, fig
         Figure to fill; a new one when None.
     alpha : float
         Opacity of the heat map in the overlay.
+    centres : tuple of float, optional
+        ``(first, step)`` from :func:`map_centres`: where the heat maps' cells lie
+        in the photos. When None, the cells are spread evenly over each photo.
     **kwargs
         Passed to ``imshow`` for the heat maps (alone and overlaid).
 
@@ -583,7 +603,8 @@ def plot_grad_cam(images, heatmaps, titles=None, title_colors=None, ncols=2, fig
     for index, ((photo_ax, heat_ax, overlay_ax), image, heatmap) in enumerate(zip(axes, images, heatmaps)):
         plots.plot_image(image, ax=photo_ax)
         heat = plots.plot_image(heatmap, ax=heat_ax, **options)
-        plots.plot_heatmap_overlay(image, heatmap, ax=overlay_ax, alpha=alpha, **options)
+        plots.plot_heatmap_overlay(image, heatmap, ax=overlay_ax, alpha=alpha, centres=centres,
+                                   **options)
         if titles is not None:
             color = None if title_colors is None else title_colors[index]
             photo_ax.set_title(titles[index], fontsize=plots.GRID_TITLE_SIZE, color=color)

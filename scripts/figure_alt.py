@@ -96,10 +96,18 @@ class Panel:
 
 
 def loops_of(tree):
-    """{id(call node): strings of the enclosing for loop's iterable} for calls inside a loop."""
+    """{id(call node): strings of the enclosing for loop's iterable} for calls inside a loop.
+
+    An iterable named by a variable set in the same cell (`shown = [...]`) reads as its value.
+    """
+    named = {target.id: statement.value for statement in tree.body if isinstance(statement, ast.Assign)
+             for target in statement.targets if isinstance(target, ast.Name)}
     inside = {}
     for loop in (node for node in ast.walk(tree) if isinstance(node, ast.For)):
-        items = [text for node in ast.walk(loop.iter) if (text := text_of(node))]
+        iterable = ast.Module(body=[ast.Expr(value=named.get(node.id, node))
+                                    for node in ast.walk(loop.iter) if isinstance(node, ast.Name)]
+                              + [ast.Expr(value=loop.iter)], type_ignores=[])
+        items = [text for node in ast.walk(iterable) if (text := text_of(node))]
         for node in ast.walk(loop):
             inside.setdefault(id(node), items)
     return inside

@@ -1,12 +1,14 @@
 """The two cells at the top of every notebook: launch badges and the Google Colab set-up.
 
-Both are generated here, from one place that holds the repository's address (change
-``REPOSITORY`` when the course is published under another GitHub owner/name):
+Both are generated here from the repository's address, which is written in one place:
+``repository = "owner/name"`` under ``[tool.cnnlab]`` in pyproject.toml (``REPOSITORY`` here;
+the site build reads it from this module):
 
 - a markdown cell with "Open in Colab" and "Binder" badges for that notebook;
-- a code cell that does nothing except on Google Colab, where it installs cnnlab (once per
-  runtime, when it is missing) from the repository's Git URL without touching Colab's own
-  TensorFlow, Keras and OpenCV, and turns on Colab's widget manager for ipywidgets 8.
+- a short code cell, folded on Colab (``# @title``), that does nothing except on Google Colab,
+  where it installs cnnlab (once per runtime, when it is missing) from the repository's Git URL
+  without its dependencies, so Colab's own TensorFlow and Keras stay, and turns on Colab's
+  widget manager for the sliders of notebooks 01 and 02.
 
     python scripts/notebook_header.py --check   # exit 1 and name the notebooks that differ
     python scripts/notebook_header.py --write   # insert or update the cells (idempotent)
@@ -19,6 +21,7 @@ Each generated cell is marked in its metadata (``{"cnnlab": {"header": ...}}``),
 import argparse
 import copy
 import pathlib
+import re
 import sys
 
 import nbformat
@@ -27,8 +30,28 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOK_GLOB = "0*.ipynb"
 
-# The one place that names the published repository (the Binder badge in README.md uses the same).
-REPOSITORY = "cnnlab/cnnlab"  # GitHub owner/name
+PYPROJECT = REPO / "pyproject.toml"
+
+
+def read_repository(pyproject=PYPROJECT):
+    """The GitHub ``owner/name`` under ``[tool.cnnlab]`` in pyproject.toml; ValueError if absent or malformed."""
+    text = pathlib.Path(pyproject).read_text(encoding="utf-8")
+    try:
+        import tomllib  # Python 3.11+
+    except ModuleNotFoundError:  # Python 3.10: the one line, read directly
+        table = re.search(r"^\[tool\.cnnlab\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
+        line = table and re.search(r'^repository\s*=\s*"([^"]*)"', table.group(1), re.M)
+        repository = line.group(1) if line else None
+    else:
+        repository = tomllib.loads(text).get("tool", {}).get("cnnlab", {}).get("repository")
+    if not isinstance(repository, str) or not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
+        raise ValueError(f"{pyproject}: [tool.cnnlab] needs repository = \"owner/name\" "
+                         f"(the GitHub repository); got {repository!r}")
+    return repository
+
+
+# The one place that names the published repository is pyproject.toml; this is its value.
+REPOSITORY = read_repository()  # GitHub owner/name
 BRANCH = "main"
 GIT_URL = f"git+https://github.com/{REPOSITORY}.git@{BRANCH}"
 # Read by the set-up cell on Colab in place of GIT_URL: a fork, a tag, or a local checkout (tests).
@@ -59,51 +82,26 @@ def badges_markdown(notebook_path):
             f"[![Binder]({BINDER_BADGE})]({binder_url(notebook_path)})")
 
 
-# The code cell, as learners read it. It must stay silent and fast off Colab: nbval compares its
-# (empty) output, and the first thing a learner runs should not be a wall of pip lines.
+# The code cell, as learners read it: a beginner reads it first, so it is short, its comments say
+# only what is true, and `# @title` folds it on Colab (a plain comment everywhere else).
 # Colab is recognised by its own package, google.colab, which every Colab runtime has and ordinary
-# machines do not; it is imported, not looked up with find_spec, which raises where no `google`
-# package exists at all. A test stands in for Colab by putting such a package on the kernel's path.
-# cnnlab is installed with --no-deps: Colab already has TensorFlow, Keras, NumPy, Matplotlib and
-# OpenCV (as opencv-python, while cnnlab's metadata names the headless build), and resolving
-# cnnlab's requirements could pull a second OpenCV or a new Keras. Only requirements with nothing
-# installed are then added. The widget manager is turned on in every session (a front-end setting).
+# machines do not. find_spec("google") comes first: find_spec("google.colab") raises where no
+# `google` package exists at all. A test stands in for Colab by putting such a package on the
+# kernel's path. --no-deps keeps Colab's TensorFlow, Keras, NumPy, Matplotlib and OpenCV (Colab
+# ships all of cnnlab's requirements; its OpenCV is opencv-python, while cnnlab's metadata names
+# the headless build). The widget manager is turned on in every session (a front-end setting).
 SETUP_SOURCE = '''\
-# Google Colab set-up: installs cnnlab, this course's helper package, when it is missing.
-# Anywhere else (JupyterLab, Binder) this cell does nothing.
-try:
-    from google.colab import output as colab_output  # a package only Colab has
-except ImportError:
-    colab_output = None
+# @title Colab only: install cnnlab, the course's helpers {{ display-mode: "form" }}
+import os, subprocess, sys
+from importlib.util import find_spec
 
-if colab_output:
-    import importlib.metadata, importlib.util, os, re, subprocess, sys
-
-    if importlib.util.find_spec("cnnlab") is None:
-        source = os.environ.get("{source_env}", "{git_url}")
-        pip = [sys.executable, "-m", "pip", "install", "--quiet"]
-        # --no-deps keeps Colab's own TensorFlow, Keras and OpenCV; then add only what is missing.
-        subprocess.run([*pip, "--no-deps", source], check=True)
-        importlib.invalidate_caches()
-        missing = []
-        for requirement in importlib.metadata.requires("cnnlab") or []:
-            if "extra ==" in requirement:
-                continue
-            name = re.match(r"[A-Za-z0-9._-]+", requirement).group()
-            if name.startswith("opencv"):  # any OpenCV build will do: Colab has opencv-python
-                present = importlib.util.find_spec("cv2") is not None
-            else:
-                try:
-                    present = bool(importlib.metadata.version(name))
-                except importlib.metadata.PackageNotFoundError:
-                    present = False
-            if not present:
-                missing.append(requirement)
-        if missing:
-            subprocess.run([*pip, *missing], check=True)
-        importlib.invalidate_caches()
-
-    colab_output.enable_custom_widget_manager()  # the live widgets (ipywidgets 8) in notebooks 01-02
+url = os.environ.get("{source_env}", "{git_url}")
+if find_spec("google") and find_spec("google.colab"):  # only Colab has google.colab
+    if not find_spec("cnnlab"):  # --no-deps keeps Colab's own TensorFlow and Keras
+        pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
+        subprocess.run([*pip, url], check=True)
+    from google.colab import output as colab_output
+    colab_output.enable_custom_widget_manager()  # the sliders of notebooks 01-02
 '''.format(source_env=SOURCE_ENV, git_url=GIT_URL)
 
 
@@ -151,6 +149,9 @@ def _comparable(cell):
     cell = {key: value for key, value in cell.items() if key in keep}
     if isinstance(cell.get("source"), list):
         cell["source"] = "".join(cell["source"])
+    # The timings that executing a notebook records (scripts/run_notebooks.py) are not content.
+    cell["metadata"] = {key: value for key, value in cell.get("metadata", {}).items()
+                        if key != "execution"}
     return cell
 
 

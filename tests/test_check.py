@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
-from cnnlab import check, data, evaluation, filters, models, pooling, recipes, solutions, training, transfer
+from cnnlab import check, data, evaluation, filters, models, pooling, solutions, training, transfer
 from cnnlab import visualize
 from scripts import make_solutions
 
@@ -410,7 +410,7 @@ REFERENCES = {
     "global_pool_size": lambda: keras_output_shape(keras.layers.GlobalMaxPooling2D(), (5, 5, 64))[0],
     "lenet_dense_input": lambda: dense_input_size(models.lenet_cnn()),
     "lenet_params": lambda: models.lenet_cnn().count_params(),
-    "batchnorm_conv_params": lambda: recipes.mnist_model(width=48).get_layer("block2_conv").count_params(),
+    "batchnorm_conv_params": lambda: models.mnist_model(width=48).get_layer("block2_conv").count_params(),
     "validation_size": lambda: len(training.split_validation(np.zeros((60_000, 1), np.uint8),
                                                              np.zeros(60_000, np.uint8), fraction=0.2)[0][0]),
     "onehot_loss": lambda: keras.losses.get("categorical_crossentropy").__name__,
@@ -420,12 +420,12 @@ REFERENCES = {
     # The pair from the largest two-way count, found with cnnlab.evaluation instead of the solution's NumPy.
     "most_confused_pair": lambda: tuple(evaluation.top_confusions(SAMPLE_MATRIX + SAMPLE_MATRIX.T,
                                                                   data.CIFAR10_CLASSES, k=1)[0][:2]),
-    "width_doubling_factor": lambda: (recipes.cifar10_model(widths=(128, 256, 256)).get_layer("block2_conv2")
-                                      .count_params() / recipes.cifar10_model().get_layer("block2_conv2").count_params()),
-    "feature_map_shape": lambda: tuple(recipes.mnist_model(input_shape=(64, 64, 1), width=check.MNIST_WIDTH)
+    "width_doubling_factor": lambda: (models.cifar10_model(widths=(128, 256, 256)).get_layer("block2_conv2")
+                                      .count_params() / models.cifar10_model().get_layer("block2_conv2").count_params()),
+    "feature_map_shape": lambda: tuple(models.mnist_model(input_shape=(64, 64, 1), width=check.MNIST_WIDTH)
                                        .get_layer("block2_relu").output.shape[1:]),
-    "first_layer_weights": lambda: recipes.cifar10_model().get_layer("block1_conv1").count_params(),
-    "receptive_field_size": lambda: visualize.receptive_field(recipes.cifar10_model(), "block3_conv2").size,
+    "first_layer_weights": lambda: models.cifar10_model().get_layer("block1_conv1").count_params(),
+    "receptive_field_size": lambda: visualize.receptive_field(models.cifar10_model(), "block3_conv2").size,
 }
 
 
@@ -478,7 +478,7 @@ def test_reference_answer_passes_the_check(exercise):
 
 
 def test_cifar_layer_table_matches_the_model():
-    model = recipes.cifar10_model()
+    model = models.cifar10_model()
     table = []
     for layer in model.layers[:[layer.name for layer in model.layers].index("block3_conv2") + 1]:
         size = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
@@ -488,8 +488,8 @@ def test_cifar_layer_table_matches_the_model():
 
 
 def test_notebook_models_use_the_widths_the_checks_assume():
-    assert recipes.mnist_model().get_layer("block1_conv").filters == check.MNIST_WIDTH
-    cifar = recipes.cifar10_model()
+    assert models.mnist_model().get_layer("block1_conv").filters == check.MNIST_WIDTH
+    cifar = models.cifar10_model()
     assert cifar.get_layer("whiten").filters == check.CIFAR_WHITENING_CHANNELS
     assert cifar.get_layer("block1_conv1").filters == check.CIFAR_BLOCK1_WIDTH
 

@@ -427,7 +427,7 @@ def test_confusion_matrix_normalized_rows_and_kwargs():
 # ------------------------------------------------------------- plot_heatmap_overlay
 
 
-def test_heatmap_overlay_stretches_coarse_heatmap_over_image():
+def test_heatmap_overlay_draws_the_heatmap_at_the_image_pixels():
     image = random_images(1, (32, 32, 3))[0]
     heatmap = np.random.default_rng(4).random((7, 7), dtype=np.float32)
     fig, ax = plt.subplots()
@@ -435,8 +435,24 @@ def test_heatmap_overlay_stretches_coarse_heatmap_over_image():
     assert len(ax.images) == 2 and ax.images[1] is layer
     assert layer.get_extent() == ax.images[0].get_extent()
     assert layer.get_alpha() == 0.4 and layer.get_cmap().name == "magma"
+    assert layer.get_array().shape == (32, 32)
     with pytest.raises(ValueError, match=r"\(h, w\)"):
         plots.plot_heatmap_overlay(image, np.zeros((7, 7, 1)))
+
+
+def test_place_heatmap_puts_each_cell_at_its_centre_and_interpolates_between():
+    heatmap = np.array([[0.0, 1.0], [2.0, 3.0]], np.float32)
+    # Cell centres at pixels 1 and 5 (first 1, step 4) on an 8-pixel image, worked out by hand.
+    placed = plots.place_heatmap(heatmap, (8, 8), centres=(1, 4))
+    assert placed.shape == (8, 8) and placed.dtype == np.float32
+    assert placed[1, 1] == 0 and placed[1, 5] == 1 and placed[5, 1] == 2 and placed[5, 5] == 3
+    np.testing.assert_allclose(placed[1, :], [0, 0, 0.25, 0.5, 0.75, 1, 1, 1])  # flat beyond the centres
+    np.testing.assert_allclose(placed[3, 3], 1.5)  # halfway in both directions
+    # Without centres the cells are spread evenly: 2 cells over 8 pixels are centred at 1.5 and 5.5.
+    even = plots.place_heatmap(heatmap, (8, 8))
+    np.testing.assert_allclose(even[:, 0], [0, 0, 0.25, 0.75, 1.25, 1.75, 2, 2])
+    with pytest.raises(ValueError, match="step above 0"):
+        plots.place_heatmap(heatmap, (8, 8), centres=(1, 0))
 
 
 # --------------------------------------------------- plot_signed, outline_windows, kernel_tensor, as_jpeg

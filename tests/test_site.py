@@ -278,7 +278,7 @@ def test_pages_workflow_installs_the_site_requirements_and_make_site_then_instal
     # The same steps on a copy of the Makefile: `make site` must go straight to the build.
     if shutil.which("make") is None:
         pytest.skip("no make")
-    for name in ("Makefile", "requirements.txt", "pyproject.toml"):
+    for name in ("Makefile", "requirements.txt", "requirements.lock", "pyproject.toml"):
         shutil.copy(REPO / name, tmp_path / name)
     (tmp_path / stamp).parent.mkdir(parents=True)
     (tmp_path / stamp).touch()

@@ -1,16 +1,24 @@
 """cnnlab.visualize: compared with Keras layer outputs, pixel perturbation and the exact CAM of tiny models."""
 
+import importlib.util
+import os
+import pathlib
+import subprocess
+import sys
+
 import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from cnnlab import models, recipes, visualize  # noqa: E402
+from cnnlab import models, plots, runtime, visualize  # noqa: E402
 from cnnlab.runtime import keras  # noqa: E402
 
 layers = keras.layers
+REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
 pytestmark = pytest.mark.usefixtures("close_figures")  # tests/conftest.py
@@ -20,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("close_figures")  # tests/conftest.py
 def small_mnist_model():
     """cnnlab's MNIST architecture at width 4: same layer names and strides, untrained."""
     keras.utils.set_random_seed(0)
-    return recipes.mnist_model(width=4)
+    return models.mnist_model(width=4)
 
 
 def random_digits(count, seed=0):
@@ -191,10 +199,65 @@ def test_border_contrast_compares_the_frame_with_the_inside():
         visualize.border_contrast(np.ones((2, 2, 1)))
 
 
-def test_upsample_keeps_a_flat_map_flat_and_stretches_to_the_size():
+def test_upsample_keeps_a_flat_map_flat_and_resamples_to_the_size():
     stretched = visualize.upsample(np.full((2, 3, 3), 0.5, np.float32), 32)
     assert stretched.shape == (2, 32, 32)
     np.testing.assert_allclose(stretched, 0.5, atol=1e-6)
+
+
+def cifar_like_chain():
+    """The CIFAR-10 network's sliding windows: 2x2 valid, then three blocks conv, pool, conv."""
+    stack = [keras.Input((32, 32, 3)), layers.Conv2D(2, 2, name="whiten")]
+    for block in (1, 2, 3):
+        stack += [layers.Conv2D(2, 3, padding="same", name=f"block{block}_conv1"),
+                  layers.MaxPooling2D(2, name=f"block{block}_pool"),
+                  layers.Activation("relu", name=f"block{block}_relu1"),
+                  layers.Conv2D(2, 3, padding="same", name=f"block{block}_conv2")]
+    return keras.Sequential(stack)
+
+
+@pytest.mark.parametrize("layer_name, expected_centres", [
+    # By hand: the 2x2 whitening sees pixels 0-1 (centre 0.5). Each 3x3 convolution widens a
+    # field by one step on each side, so its centre stays; a 2x2 pooling's first window covers
+    # positions 0-1, moving the first centre by half a step, and doubles the step.
+    # block 1 pool: 0.5 + 0.5 = 1, step 2; block 2: 1 + 1 = 2, step 4; block 3: 2 + 2 = 4, step 8.
+    ("block3_conv2", [4, 12, 20]),
+    ("block2_conv2", [2, 6, 10, 14, 18, 22, 26]),
+])
+def test_a_single_position_is_drawn_at_its_receptive_field_centre(layer_name, expected_centres):
+    model = cifar_like_chain()
+    first, step = visualize.map_centres(model, layer_name)
+    side = model.get_layer(layer_name).output.shape[1]
+    assert side == len(expected_centres)
+    photo = np.zeros((32, 32, 3), np.uint8)
+    for row in range(side):
+        for column in range(side):
+            heatmap = np.zeros((side, side), np.float32)
+            heatmap[row, column] = 1  # one active position
+            drawn = plots.plot_heatmap_overlay(photo, heatmap, centres=(first, step)).get_array()
+            plt.close("all")
+            centre = (expected_centres[row], expected_centres[column])
+            assert drawn[centre] == 1 and drawn.max() == 1, (row, column)
+            if 0 < row < side - 1 and 0 < column < side - 1:  # beyond the outer centres the map is flat
+                assert np.argwhere(drawn == 1).tolist() == [list(centre)], (row, column)
+            placed = visualize.upsample(heatmap[None], 32, (first, step))[0]
+            np.testing.assert_array_equal(placed, drawn)
+
+
+def test_map_centres_lie_in_the_middle_of_the_pixels_that_move_the_position():
+    # A second count, by experiment: light one pixel at a time and see which positions move.
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential([keras.Input((16, 16, 1)), layers.Conv2D(2, 2, name="a"),
+                              layers.Conv2D(2, 3, padding="same", name="b"),
+                              layers.AveragePooling2D(2, name="c"), layers.Conv2D(2, 3, name="d")])
+    pixels = np.eye(256, dtype=np.float32).reshape(-1, 16, 16, 1)
+    maps = model.predict(np.concatenate([pixels, 0 * pixels[:1]]), verbose=0)
+    response = np.abs(maps[:-1] - maps[-1]).sum(axis=-1)  # (pixels, h, w)
+    first, step = visualize.map_centres(model, "d")
+    for position in range(1, maps.shape[1] - 1):  # fields wholly inside the image
+        moved = (response[:, position, position] > 1e-6).reshape(16, 16)
+        rows = np.flatnonzero(moved.any(axis=1))
+        assert (rows.min() + rows.max()) / 2 == first + position * step
 
 
 # ------------------------------------------------------------------ Grad-CAM
@@ -314,6 +377,59 @@ def test_cam_from_gradients_rejects_mismatched_shapes():
         visualize.cam_from_gradients(np.zeros((1, 2, 2, 3)), np.zeros((1, 2, 2, 4)))
 
 
+def deeper_model():
+    """Grad-CAM at "features" passes a convolution, ReLU and pooling: gradients differ per position."""
+    return keras.Sequential([keras.Input((8, 8, 2)), layers.Conv2D(3, 3, padding="same", name="features"),
+                             layers.Conv2D(4, 3, padding="same", activation="relu", name="conv"),
+                             layers.MaxPooling2D(2, name="pool"), layers.GlobalAveragePooling2D(name="gap"),
+                             layers.Dense(3, activation="softmax", name="output")])
+
+
+OTHER_BACKEND_SCRIPT = """
+import sys
+import numpy as np
+from cnnlab import visualize
+from cnnlab.runtime import backend
+from tests.test_visualize import deeper_model
+
+stored = np.load(sys.argv[1])
+model = deeper_model()
+model.set_weights([stored[f"w{index}"] for index in range(len(model.weights))])
+heatmaps, classes = visualize.grad_cam(model, stored["images"], "features")
+maps = visualize.feature_maps(model, stored["images"][0], ["features", "pool"])
+np.savez(sys.argv[2], heatmaps=heatmaps, classes=classes, features=maps["features"], pool=maps["pool"],
+         backend=backend)
+"""
+
+
+def test_grad_cam_and_feature_maps_agree_on_the_tensorflow_and_jax_backends(tmp_path):
+    # The same weights in a second Python process on the other backend: two computations of
+    # the same numbers, by TensorFlow's GradientTape and by jax.grad.
+    other = {"tensorflow": "jax", "jax": "tensorflow"}[runtime.backend]
+    if importlib.util.find_spec(other) is None:
+        pytest.skip(f"{other} is not installed (make test-jax installs jax)")
+    keras.utils.set_random_seed(5)
+    model = deeper_model()
+    images = np.random.default_rng(6).normal(size=(4, 8, 8, 2)).astype(np.float32)
+    np.savez(tmp_path / "in.npz", images=images,
+             **{f"w{index}": weight for index, weight in enumerate(model.get_weights())})
+    environment = {**os.environ, "KERAS_BACKEND": other, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", OTHER_BACKEND_SCRIPT, str(tmp_path / "in.npz"),
+                             str(tmp_path / "out.npz")], capture_output=True, text=True, env=environment,
+                            cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    theirs = np.load(tmp_path / "out.npz")
+    assert str(theirs["backend"]) == other
+    heatmaps, classes = visualize.grad_cam(model, images, "features")
+    maps = visualize.feature_maps(model, images[0], ["features", "pool"])
+    assert heatmaps.shape == (4, 8, 8) and heatmaps.max() == pytest.approx(1.0)
+    assert len(np.unique(np.round(heatmaps, 3))) > 10  # a map with real structure, not one flat value
+    np.testing.assert_array_equal(theirs["classes"], classes)
+    np.testing.assert_allclose(theirs["heatmaps"], heatmaps, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(theirs["features"], maps["features"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(theirs["pool"], maps["pool"], rtol=1e-5, atol=1e-6)
+
+
 # ------------------------------------------------------------------ plots
 
 
@@ -345,14 +461,16 @@ def test_plot_top_patches_puts_each_channel_on_its_own_row():
 def test_plot_grad_cam_shows_photo_heat_map_and_overlay_with_one_colour_bar():
     images = np.zeros((3, 32, 32, 3), np.uint8)
     heatmaps = np.random.default_rng(3).random((3, 8, 8)).astype(np.float32)
-    drawn = visualize.plot_grad_cam(images, heatmaps, titles=["a", "b", "c"], title_colors=["red"] * 3, ncols=2)
+    drawn = visualize.plot_grad_cam(images, heatmaps, titles=["a", "b", "c"], title_colors=["red"] * 3, ncols=2,
+                                    centres=(2, 4))
     assert [len(drawn[key]) for key in ("photos", "heatmaps", "overlays")] == [3, 3, 3]
     assert drawn["photos"][2].get_title() == "c" and drawn["heatmaps"][2].get_title() == "heat map"
     np.testing.assert_array_equal(drawn["photos"][1].get_images()[0].get_array(), images[1])
     np.testing.assert_allclose(drawn["heatmaps"][1].get_images()[0].get_array(), heatmaps[1])
     background, heat = drawn["overlays"][1].get_images()
     np.testing.assert_array_equal(background.get_array(), images[1])
-    np.testing.assert_allclose(heat.get_array(), heatmaps[1])
+    # Cell (i, j) of the 8x8 map is centred on pixel (2 + 4i, 2 + 4j) of the 32x32 photo.
+    np.testing.assert_allclose(heat.get_array()[2::4, 2::4], heatmaps[1], rtol=1e-6)
     assert drawn["colorbar"].mappable.get_clim() == (0, 1)
     with pytest.raises(ValueError, match="heat maps"):
         visualize.plot_grad_cam(images, heatmaps[:2])
