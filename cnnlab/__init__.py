@@ -14,7 +14,8 @@ One module per job:
 - checkpoints: the learner's saved models and the shipped ones; whitening: the data-set first layer;
 - runtime: Keras, precision, CPU facts, seeding; config: quick or full mode;
 - plots, visualize, widgets: figures, looking inside models, interactive widgets;
-- check, solutions: the exercises' checks and reference answers;
+- check, solutions: the exercises' checks and reference answers; grade: grading a class's
+  submitted notebooks from the checks' recorded verdicts (`python -m cnnlab.grade`);
 - _checks (private): the argument checks every public function uses.
 """
 
