@@ -15,7 +15,8 @@ One module per job:
 - transfer: the pre-trained 8-class network and reusing it for cat vs dog (notebook 07);
 - runtime: Keras, precision, CPU facts, seeding; config: quick or full mode;
 - plots, visualize, widgets: figures, looking inside models, interactive widgets;
-- check, solutions: the exercises' checks and reference answers;
+- check, solutions: the exercises' checks and reference answers; grade: grading a class's
+  submitted notebooks from the checks' recorded verdicts (`python -m cnnlab.grade`);
 - _checks (private): the argument checks every public function uses.
 """
 
