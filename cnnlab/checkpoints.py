@@ -38,19 +38,36 @@ def shipped_accuracies():
     return json.loads(SHIPPED_ACCURACIES.read_text(encoding="utf-8"))
 
 
-def recipe_network(name):
-    """A fresh, untrained network of the recipe for data set ``name``, built in float32.
+def float32_network(build, *args, **kwargs):
+    """``build(*args, **kwargs)`` in float32, whatever the global policy.
 
-    Float32 whatever the global policy: looking inside a loaded model (feature
-    maps, gradients) then gives float32 arrays on every machine.
+    Looking inside a loaded model (feature maps, gradients) then gives float32
+    arrays on every machine.
     """
-    model_name = recipes.get(name).model_name
     policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("float32")
     try:
-        return models.build(model_name)
+        return build(*args, **kwargs)
     finally:
         keras.mixed_precision.set_global_policy(policy)
+
+
+def recipe_network(name):
+    """A fresh, untrained network of the recipe for data set ``name``, built in float32."""
+    return float32_network(models.build, recipes.get(name).model_name)
+
+
+def load_weights_into(model, path, advice):
+    """Copy the weights saved in the .keras file ``path`` into ``model`` and return it.
+
+    A file of another architecture is an error that ends with ``advice``.
+    """
+    trained = keras.models.load_model(path, compile=False)  # inference only: no optimizer needed
+    if trained.name != model.name:
+        raise ValueError(f"{path} holds a model named {trained.name!r}, not {model.name!r}: {advice}")
+    models.same_layers(trained, model)
+    model.set_weights(trained.get_weights())
+    return model
 
 
 def load_trained(name, checkpoint=None):
@@ -69,10 +86,5 @@ def load_trained(name, checkpoint=None):
                   f"(made by notebook {NOTEBOOKS[name]}'s code in full mode)")
     if not path.is_file():
         raise FileNotFoundError(f"neither {own} nor {path} exists: run notebook {NOTEBOOKS[name]} first")
-    trained = keras.models.load_model(path, compile=False)  # inference only: no optimizer needed
-    if trained.name != model.name:
-        raise ValueError(f"{path} holds a model named {trained.name!r}, not {model.name!r}: re-run notebook "
-                         f"{NOTEBOOKS[name]} to save it again, or delete the file")
-    models.same_layers(trained, model)
-    model.set_weights(trained.get_weights())
-    return model, origin
+    advice = f"re-run notebook {NOTEBOOKS[name]} to save it again, or delete the file"
+    return load_weights_into(model, path, advice), origin

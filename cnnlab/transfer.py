@@ -12,7 +12,8 @@ import json
 
 import numpy as np
 
-from cnnlab import _checks, augment, data, evaluation, models, prediction, runtime, training
+from cnnlab import _checks, augment, checkpoints, data, evaluation, models, prediction, runtime
+from cnnlab import training
 from cnnlab.runtime import keras
 
 NEW_CLASSES = ("cat", "dog")  # the new task; the pre-trained network never saw them
@@ -61,12 +62,8 @@ def labelled_subset(images, labels, count, seed=0):
 
 def pretrained_network():
     """A fresh, untrained copy of the pre-trained network's architecture (8 outputs), in float32."""
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    try:
-        return models.cifar10_model(num_classes=len(PRETRAIN_CLASSES), name=PRETRAINED_NAME)
-    finally:
-        keras.mixed_precision.set_global_policy(policy)
+    return checkpoints.float32_network(models.cifar10_model, num_classes=len(PRETRAIN_CLASSES),
+                                       name=PRETRAINED_NAME)
 
 
 def load_pretrained():
@@ -76,11 +73,8 @@ def load_pretrained():
     """
     if not PRETRAINED_FILE.is_file():
         raise FileNotFoundError(f"{PRETRAINED_FILE} is missing: run scripts/pretrain_transfer.py")
-    trained = keras.models.load_model(PRETRAINED_FILE, compile=False)
-    model = pretrained_network()
-    models.same_layers(trained, model)
-    model.set_weights(trained.get_weights())
-    return model
+    return checkpoints.load_weights_into(pretrained_network(), PRETRAINED_FILE,
+                                         "run scripts/pretrain_transfer.py to make it again")
 
 
 def pretrained_record():
