@@ -125,3 +125,10 @@ def test_recipe_networks_output_float32_probabilities_under_mixed_precision():
             assert model.get_layer(normalisation).compute_dtype == "bfloat16"
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+def test_plain_cnn_counts_by_hand():
+    model = models.plain_cnn()
+    # (3*3*1 + 1)*32, (3*3*32 + 1)*64, (5*5*64 + 1)*10: counted by hand, valid padding.
+    assert [layer.count_params() for layer in model.layers if layer.weights] == [320, 18_496, 16_010]
+    assert model.output_shape == (None, 10)
