@@ -13,20 +13,31 @@ from cnnlab import config, data
 from cnnlab.runtime import keras
 
 NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
-SECTION_KEYS = {"accuracy", "train_seconds", "reference_seconds", "budget_ratio", "classics", "ratio",
-                "gflops", "peak_gflops"}
-CLASSIC_KEYS = {"best_accuracy", "seconds_to_best", "cnnlab_seconds_to_it", "cnnlab_epochs", "cnnlab_accuracy",
-                "ratio"}
+SECTION_KEYS = {"accuracies", "plain_accuracies", "accuracy", "train_seconds", "reference_seconds",
+                "budget_ratio", "reference_seconds_recipe_precision", "budget_ratio_recipe_precision",
+                "classics", "ratio", "gflops", "peak_gflops"}
+CLASSIC_KEYS = {"best_accuracy", "best_epoch", "seconds_to_best", "best_accuracy_recipe_precision",
+                "best_epoch_recipe_precision", "seconds_to_best_recipe_precision", "cnnlab_seconds_to_it",
+                "cnnlab_epochs", "cnnlab_accuracy", "ratio", "ratio_recipe_precision"}
+SHORT_KEYS = {"epochs", "accuracy", "train_seconds", "budget_ratio"}
+ROW_KEYS = {"technique_removed", "test_accuracies", "test_accuracy", "train_seconds"}
 
 
-def records(*pairs):
-    """EpochRecords from (cumulative seconds, accuracy) pairs, evaluation taking 1 s each."""
-    return [run.EpochRecord(seconds, accuracy, 1.0) for seconds, accuracy in pairs]
+def records(*epochs):
+    """EpochRecords from (cumulative seconds, test accuracy[, validation accuracy]) tuples, evaluation
+    taking 1 s each; without a validation accuracy it equals the test accuracy."""
+    return [run.EpochRecord(epoch[0], epoch[1], 1.0, epoch[2] if len(epoch) > 2 else epoch[1])
+            for epoch in epochs]
 
 
-def result(name, pairs, final_accuracy=None):
-    final = pairs[-1][1] if final_accuracy is None else final_accuracy
-    return run.ModelResult(name, records(*pairs), final, images_per_epoch=1000)
+def result(name, epochs, final_accuracy=None):
+    final = epochs[-1][1] if final_accuracy is None else final_accuracy
+    return run.ModelResult(name, records(*epochs), final, images_per_epoch=1000)
+
+
+def recipe_run(seed, epochs, accuracy, plain_accuracy):
+    return run.RecipeRun(f"recipe {seed}", records(*epochs), accuracy, 1000, plain_accuracy=plain_accuracy,
+                         seed=seed)
 
 
 # --- seconds to target and ratios ------------------------------------------------------------
@@ -78,43 +89,173 @@ def test_epochs_within_fits_whole_epochs_in_the_budget():
         run.epochs_within(10.0, 0.0, most=8)
 
 
+# --- validation selection ------------------------------------------------------------------
+
+def test_chosen_epoch_is_the_first_epoch_of_the_highest_validation_accuracy():
+    assert run.chosen_epoch([0.5, 0.7, 0.6]) == 2
+    assert run.chosen_epoch([0.5, 0.7, 0.7, 0.65]) == 2  # a tie: the earlier epoch, cheaper to reach
+    assert run.chosen_epoch([0.9]) == 1
+    assert run.chosen_epoch(iter([0.1, 0.2, 0.3])) == 3
+
+
+@pytest.mark.parametrize("scores, message", [([], "empty"), ([0.5, None], "epoch 2: validation accuracy None"),
+                                             ([1.5], "epoch 1: validation accuracy 1.5")])
+def test_chosen_epoch_rejects_bad_input(scores, message):
+    with pytest.raises(ValueError, match=message):
+        run.chosen_epoch(scores)
+
+
+def test_a_classic_is_scored_at_its_validation_epoch_not_its_best_test_epoch():
+    # Test accuracy peaks at epoch 3 (0.66), validation at epoch 2 (0.70): validation decides.
+    classic = result("seed", [(30, 0.60, 0.61), (60, 0.64, 0.70), (90, 0.66, 0.69)])
+    assert classic.best_epoch == 2
+    assert classic.chosen_accuracy == 0.64 and classic.seconds_to_chosen == 60
+    assert classic.best_accuracy == 0.66  # hindsight, reported apart
+
+
+def test_best_weights_restores_the_first_best_validation_epoch():
+    class FakeModel:
+        def __init__(self):
+            self.weights = None
+
+        def get_weights(self):
+            return list(self.current)
+
+        def set_weights(self, weights):
+            self.weights = weights
+
+    model = FakeModel()
+    keeper = run.BestWeights()
+    keeper.set_model(model)
+    for epoch, (weights, accuracy) in enumerate([([1], 0.5), ([2], 0.8), ([3], 0.8), ([4], 0.7)]):
+        model.current = weights
+        keeper.on_epoch_end(epoch, {"val_accuracy": accuracy})
+    keeper.on_train_end()
+    assert keeper.epoch == 2 and model.weights == [2]
+    with pytest.raises(ValueError, match="val_accuracy"):
+        keeper.on_epoch_end(0, {"accuracy": 0.5})
+
+
+def test_half_budget_epochs_fit_whole_epochs_in_half_the_classics_time():
+    assert run.half_budget_epochs(100.0, 20.0, most=12) == 2  # 50 s hold two 20-s epochs
+    assert run.half_budget_epochs(119.0, 20.0, most=12) == 2  # 59.5 s: still two
+    assert run.half_budget_epochs(120.0, 20.0, most=12) == 3
+    assert run.half_budget_epochs(10.0, 20.0, most=12) == 1  # at least one
+    assert run.half_budget_epochs(10_000.0, 20.0, most=12) == 12  # at most the recipe's epochs
+
+
 # --- the JSON summary ----------------------------------------------------------------------
 
 def fake_section():
-    classics = {"seed": result("seed", [(30, 0.60), (60, 0.64), (90, 0.63)]),
+    # Classics: validation chooses epoch 2 of "seed" (test 0.64 at 60 s), epoch 2 of "tutorial"
+    # (0.70 at 40 s); under the recipe's precision they are faster: 45 s and 30 s.
+    classics = {"seed": result("seed", [(30, 0.60, 0.6), (60, 0.64, 0.7), (90, 0.66, 0.65)]),
                 "tutorial": result("tutorial", [(20, 0.65), (40, 0.70)])}
-    full = result("recipe", [(100, 0.80), (200, 0.90)])
-    one_epoch = result("recipe 1", [(25, 0.72)])
-    return classics, full, {"seed": one_epoch, "tutorial": one_epoch}
+    other = {"seed": result("seed", [(22, 0.61, 0.6), (45, 0.63, 0.7), (67, 0.65, 0.65)]),
+             "tutorial": result("tutorial", [(15, 0.66), (30, 0.69)])}
+    runs = [recipe_run(0, [(100, None, 0.8), (200, None, 0.9)], 0.905, 0.897),
+            recipe_run(1, [(110, None, 0.8), (220, None, 0.89)], 0.893, 0.888)]
+    one_epoch = result("recipe 1", [(25, 0.72)], final_accuracy=0.74)
+    short = recipe_run(0, [(50, None, 0.7), (80, None, 0.82)], 0.815, 0.80)
+    return classics, runs, {"seed": one_epoch, "tutorial": one_epoch}, other, short
+
+
+def summarise(classics, runs, shortened, other, short):
+    return run.section_summary(classics, runs, shortened, 1e8, 200.0, other, short)
 
 
 def test_section_summary_has_the_issue_schema_and_values():
-    classics, full, short = fake_section()
-    summary = run.section_summary(classics, full, short, flops_per_image=1e8, peak_gflops=200.0)
-    assert set(summary) == SECTION_KEYS and set(summary["classics"]["seed"]) == CLASSIC_KEYS
-    assert summary["accuracy"] == 0.90 and summary["train_seconds"] == 200.0
+    summary = summarise(*fake_section())
+    assert set(summary) == SECTION_KEYS | {"short"} and set(summary["classics"]["seed"]) == CLASSIC_KEYS
+    assert summary["accuracies"] == [0.905, 0.893] and summary["plain_accuracies"] == [0.897, 0.888]
+    assert summary["accuracy"] == 0.893  # the lowest seed
+    assert summary["train_seconds"] == 210.0  # the mean of 200 and 220
     assert summary["reference_seconds"] == 90.0  # the first classic is the reference, all its epochs
-    assert summary["budget_ratio"] == pytest.approx(200 / 90, abs=1e-3)
+    assert summary["budget_ratio"] == pytest.approx(210 / 90, abs=1e-3)
+    assert summary["reference_seconds_recipe_precision"] == 67.0
+    assert summary["budget_ratio_recipe_precision"] == pytest.approx(210 / 67, abs=1e-3)
     seed = summary["classics"]["seed"]
-    assert (seed["best_accuracy"], seed["seconds_to_best"], seed["cnnlab_seconds_to_it"]) == (0.64, 60.0, 25.0)
+    assert (seed["best_accuracy"], seed["best_epoch"], seed["seconds_to_best"]) == (0.64, 2, 60.0)
+    assert (seed["best_accuracy_recipe_precision"], seed["seconds_to_best_recipe_precision"]) == (0.63, 45.0)
+    assert seed["cnnlab_seconds_to_it"] == 25.0 and seed["cnnlab_accuracy"] == 0.74
     assert seed["ratio"] == pytest.approx(25 / 60, abs=1e-3) and seed["cnnlab_epochs"] == 1
+    assert seed["ratio_recipe_precision"] == pytest.approx(25 / 45, abs=1e-3)
     assert summary["classics"]["tutorial"]["ratio"] == pytest.approx(25 / 40, abs=1e-3)
     assert summary["ratio"] == summary["classics"]["tutorial"]["ratio"]  # the largest
-    assert summary["gflops"] == pytest.approx(3 * 1e8 * 2000 / 200 / 1e9)
+    assert summary["gflops"] == pytest.approx(3 * 1e8 * 2000 / 210 / 1e9, abs=0.05)
+    assert summary["short"] == {"epochs": 2, "accuracy": 0.815, "train_seconds": 80.0,
+                                "budget_ratio": pytest.approx(80 / 90, abs=1e-3)}
     json.dumps(summary)  # plain JSON types only
 
 
+def test_float32_policy_copies_the_classics_numbers_into_the_second_column():
+    classics, runs, shortened, _, short = fake_section()
+    summary = summarise(classics, runs, shortened, None, short)
+    seed = summary["classics"]["seed"]
+    assert seed["seconds_to_best_recipe_precision"] == seed["seconds_to_best"] == 60.0
+    assert summary["budget_ratio_recipe_precision"] == summary["budget_ratio"]
+
+
 def test_section_ratio_is_null_when_cnnlab_never_reaches_a_classic():
-    classics, full, short = fake_section()
-    short["tutorial"] = result("recipe 1", [(25, 0.69)])
-    summary = run.section_summary(classics, full, short, 1e8, 200.0)
+    classics, runs, shortened, other, short = fake_section()
+    shortened["tutorial"] = result("recipe 1", [(25, 0.69)])
+    summary = summarise(classics, runs, shortened, other, short)
     assert summary["classics"]["tutorial"]["cnnlab_seconds_to_it"] is None
     assert summary["classics"]["tutorial"]["ratio"] is None and summary["ratio"] is None
 
 
-def test_section_summary_needs_a_reference():
+def test_section_summary_needs_a_reference_and_a_seed():
+    _, runs, shortened, other, short = fake_section()
     with pytest.raises(ValueError, match="reference"):
-        run.section_summary({}, *fake_section()[1:], 1e8, 200.0)
+        summarise({}, runs, shortened, other, short)
+    with pytest.raises(ValueError, match="--seeds"):
+        run.seeds_summary([])
+
+
+def test_ablation_rows_average_their_seeds():
+    row = run.ablation_row("none", [0.90, 0.88], [300.0, 310.0], [0.89, 0.87])
+    assert row == {"technique_removed": "none", "test_accuracies": [0.90, 0.88], "test_accuracy": 0.89,
+                   "train_seconds": 305.0, "plain_test_accuracies": [0.89, 0.87]}
+    assert set(run.ablation_row("whitening", [0.85], [280.0])) == ROW_KEYS
+    with pytest.raises(ValueError, match="one training time per accuracy"):
+        run.ablation_row("none", [0.9, 0.8], [300.0])
+
+
+def test_ablation_reuses_the_sections_runs_and_scores_views_without_training(monkeypatch):
+    trained = []
+
+    def fake_train(recipe, train, validation, test, label, seed=run.SEED, builder=None, **kwargs):
+        trained.append((label, seed, recipe.max_shift, recipe.flip, recipe.label_smoothing,
+                        builder().get_layer("whiten").trainable if builder else None))
+        return recipe_run(seed, [(100, None, 0.5)], 0.80, 0.79)
+
+    monkeypatch.setattr(run, "train_recipe", fake_train)
+    monkeypatch.setattr(run.models, "cifar10_model", lambda learned_first_layer: FakeNetwork(learned_first_layer))
+    none_runs = [recipe_run(0, [(300, None, 0.9)], 0.90, 0.89), recipe_run(1, [(310, None, 0.9)], 0.88, 0.87)]
+    ablation = run.run_ablation((None, None, None), [0, 1], smoke=True, none_runs=none_runs)
+
+    assert ablation["epochs"] == 1  # smoke: one epoch
+    assert [label for label, *_ in trained] == ["ablation: no whitening", "ablation: no augmentation",
+                                                "ablation: no label smoothing"]  # "none" is not retrained
+    assert trained[0][5] is True and trained[1][2:4] == (0, False) and trained[2][4] == 0.0
+    assert all(seed == 0 for _, seed, *_ in trained)
+    rows = {row["technique_removed"]: row for row in ablation["rows"]}
+    assert list(rows) == ["none", "whitening", "augmentation", "label smoothing", "test-time views"]
+    assert rows["none"]["test_accuracies"] == [0.90, 0.88] and rows["none"]["test_accuracy"] == 0.89
+    assert rows["none"]["train_seconds"] == 305.0
+    assert rows["whitening"]["test_accuracies"] == [0.80] and rows["whitening"]["plain_test_accuracies"] == [0.79]
+    assert rows["test-time views"] == {"technique_removed": "test-time views", "test_accuracies": [0.89, 0.87],
+                                       "test_accuracy": 0.88, "train_seconds": 305.0}
+
+
+class FakeNetwork:
+    """Stands in for models.cifar10_model: says whether its first layer learns."""
+
+    def __init__(self, learned):
+        self.learned = learned
+
+    def get_layer(self, name):
+        return dataclasses.make_dataclass("Layer", ["trainable"])(self.learned)
 
 
 # --- the epoch clock -------------------------------------------------------------------------
@@ -199,6 +340,15 @@ def test_full_run_refuses_quick_mode(monkeypatch, capsys):
     assert run.parse_arguments(["--data-dir", ".", "--smoke"]).smoke
 
 
+def test_seeds_default_to_two_and_are_checked(capsys):
+    assert run.parse_arguments(["--data-dir", "."]).seeds == [0, 1]
+    assert run.parse_arguments(["--data-dir", ".", "--seeds", "3"]).seeds == [3]
+    for bad, message in ((["-1"], "non-negative"), (["0", "0"], "repeats a seed")):
+        with pytest.raises(SystemExit):
+            run.parse_arguments(["--data-dir", ".", "--seeds", *bad])
+        assert message in capsys.readouterr().err
+
+
 def test_smoke_run_prints_a_warning_and_the_json_last(tmp_path, monkeypatch, capsys):
     # Tiny synthetic MNIST: data.find only needs the four file names; the loader is replaced.
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
@@ -213,14 +363,16 @@ def test_smoke_run_prints_a_warning_and_the_json_last(tmp_path, monkeypatch, cap
     monkeypatch.setattr(run, "SMOKE_TEST_IMAGES", 50)
     monkeypatch.setattr(run, "MATMUL_SIZE", 64)
 
-    assert run.main(["--data-dir", str(tmp_path), "--only", "mnist", "--smoke"]) == 0
+    assert run.main(["--data-dir", str(tmp_path), "--only", "mnist", "--smoke", "--seeds", "0"]) == 0
     output = capsys.readouterr().out
     assert run.SMOKE_BANNER in output and "keras:" in output and "cpu:" in output
     summary = json.loads(output.strip().splitlines()[-1])
-    assert set(summary) == {"mnist"} and set(summary["mnist"]) == SECTION_KEYS | {"precision", "peak_gflops_bfloat16"}
+    assert set(summary) == {"mnist"}
+    assert set(summary["mnist"]) == SECTION_KEYS | {"short", "precision", "peak_gflops_bfloat16"}
+    assert set(summary["mnist"]["short"]) == SHORT_KEYS
     assert set(summary["mnist"]["classics"]) == {"dlwp_cnn", "keras_io_mnist_convnet"}
-    assert 0 <= summary["mnist"]["accuracy"] <= 1
-    assert "dlwp_cnn (seed 003" in output and "cnnlab mnist recipe epoch 1:" in output
+    assert len(summary["mnist"]["accuracies"]) == 1 and 0 <= summary["mnist"]["accuracy"] <= 1
+    assert "dlwp_cnn (seed 003" in output and "cnnlab mnist recipe, seed 0 epoch 1:" in output
 
 
 def test_save_results_merges_sections_and_leaves_no_partial_file(tmp_path):
