@@ -248,6 +248,20 @@ def test_ablation_reuses_the_sections_runs_and_scores_views_without_training(mon
                                        "test_accuracy": 0.88, "train_seconds": 305.0}
 
 
+def test_ablation_alone_trains_the_full_recipe_on_every_seed(monkeypatch):
+    trained = []
+
+    def fake_train(recipe, train, validation, test, label, seed=run.SEED, builder=None, **kwargs):
+        trained.append((label, seed))
+        return recipe_run(seed, [(100, None, 0.5)], 0.80, 0.79)
+
+    monkeypatch.setattr(run, "train_recipe", fake_train)
+    ablation = run.run_ablation((None, None, None), [0, 1, 2], smoke=False)
+    assert ablation["epochs"] == run.recipes.CIFAR10.epochs  # the full budget
+    assert trained[:3] == [("ablation: none", 0), ("ablation: none", 1), ("ablation: none", 2)]
+    assert len(trained) == 6 and len(ablation["rows"][0]["test_accuracies"]) == 3
+
+
 class FakeNetwork:
     """Stands in for models.cifar10_model: says whether its first layer learns."""
 
@@ -291,11 +305,25 @@ def test_clock_pauses_training_time_while_the_test_set_is_scored():
               epochs=3, callbacks=[callback], verbose=0)
 
     assert [record.accuracy for record in callback.records] == [0.3, 0.6, 0.9]
+    assert [record.val_accuracy for record in callback.records] == [None] * 3  # no validation data
     assert all(record.evaluation_seconds >= 100.0 for record in callback.records)
     seconds = [record.seconds for record in callback.records]
     assert seconds == sorted(seconds) and seconds[-1] < 100.0  # without the pause it would pass 200
     elapsed = clock.now - callback.started
     assert seconds[-1] + sum(record.evaluation_seconds for record in callback.records) <= elapsed
+
+
+def test_clock_records_the_validation_accuracy_fit_logs():
+    callback = run.TestAccuracyClock(None)  # no test scoring: the clock and validation only
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.integers(0, 2, 32)
+    history = model.fit(x, y, batch_size=8, epochs=2, validation_data=(x[:8], y[:8]), callbacks=[callback],
+                        verbose=0)
+    assert [record.val_accuracy for record in callback.records] == pytest.approx(
+        history.history["val_accuracy"])
+    assert all(record.accuracy is None for record in callback.records)
 
 
 # --- the classics ---------------------------------------------------------------------------
@@ -364,6 +392,7 @@ def test_smoke_run_prints_a_warning_and_the_json_last(tmp_path, monkeypatch, cap
     monkeypatch.setattr(run, "MATMUL_SIZE", 64)
 
     assert run.main(["--data-dir", str(tmp_path), "--only", "mnist", "--smoke", "--seeds", "0"]) == 0
+    assert keras.mixed_precision.global_policy().name == "float32"  # put back after the recipe's precision
     output = capsys.readouterr().out
     assert run.SMOKE_BANNER in output and "keras:" in output and "cpu:" in output
     summary = json.loads(output.strip().splitlines()[-1])
