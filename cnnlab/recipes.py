@@ -77,7 +77,7 @@ CIFAR10 = Recipe("cifar10", epochs=12, batch_size=512, peak_learning_rate=0.75, 
                  start_factor=0.2, label_smoothing=0.2, optimizer="sgd", momentum=0.85,
                  weight_decay=0.01, max_shift=2, flip=True, test_shift=1, test_flip=True,
                  whitening_images=5_000)
-MNIST = Recipe("mnist", epochs=8, batch_size=128, peak_learning_rate=0.01, warmup_fraction=0.2,
+MNIST = Recipe("mnist", epochs=10, batch_size=128, peak_learning_rate=0.01, warmup_fraction=0.2,
                start_factor=0.1, label_smoothing=0.1, optimizer="adam", max_shift=2, flip=False,
                test_shift=1, test_flip=False)
 # Short presets: the same recipes on a smaller budget (their schedules span their own epochs), for a

@@ -13,7 +13,7 @@ CIFAR10_SETTINGS = {
     "momentum": 0.85, "weight_decay": 0.01, "max_shift": 2, "flip": True, "test_shift": 1,
     "test_flip": True, "validation_fraction": 0.1, "whitening_images": 5000}
 MNIST_SETTINGS = {
-    "name": "mnist", "epochs": 8, "batch_size": 128, "peak_learning_rate": 0.01,
+    "name": "mnist", "epochs": 10, "batch_size": 128, "peak_learning_rate": 0.01,
     "warmup_fraction": 0.2, "start_factor": 0.1, "label_smoothing": 0.1, "optimizer": "adam",
     "momentum": None, "weight_decay": None, "max_shift": 2, "flip": False, "test_shift": 1,
     "test_flip": False, "validation_fraction": 0.1, "whitening_images": None}
