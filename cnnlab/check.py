@@ -1487,6 +1487,12 @@ def small_digit_model(model):
         return _report(exercise, HINT, f"it has {count:,} parameters, not under "
                                        f"{SMALL_MODEL_PARAMS:,}: fewer filters or units, or pool "
                                        "before flattening, shrink it.")
+    last = layers[-1] if layers else None
+    if not (isinstance(last, keras.layers.Softmax) or _attribute(last, "get_config") and
+            last.get_config().get("activation") == "softmax"):
+        return _report(exercise, HINT, "its last layer does not give probabilities: the check "
+                                       "trains with sparse categorical cross-entropy, which "
+                                       "expects a softmax output.")
     if not data.is_available("mnist"):
         return _report(exercise, HINT, "not checked: the MNIST digits are not on this computer. Run "
                                        "the notebook's cell that loads them, then this check again.")

@@ -101,6 +101,23 @@ def test_a_small_model_under_the_bar_hears_its_accuracy_and_a_hint(layers, fragm
     assert "held-out digits" in result.message and "under 96%" in result.message
 
 
+@pytest.mark.parametrize("last", [keras.layers.Dense(10), keras.layers.Dense(10, activation="sigmoid")])
+def test_a_small_model_without_softmax_is_a_hint_before_any_training(last, monkeypatch):
+    monkeypatch.setattr(check.data, "load_mnist", lambda: pytest.fail("no training without softmax"))
+    result, _ = verdict("small_digit_model", digit_model(keras.layers.Flatten(), last))
+    assert result.status == check.HINT and "softmax output" in result.message
+
+
+def test_a_nested_first_block_is_found():
+    block = keras.Sequential([keras.layers.Conv2D(32, 3, padding="same"), keras.layers.MaxPooling2D(2)])
+    model = digit_model(block, keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax"))
+    assert verdict("first_block_shape", model)[0].status == check.CORRECT
+    block = keras.Sequential([keras.layers.Conv2D(32, 3), keras.layers.MaxPooling2D(2)])
+    model = digit_model(block, keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax"))
+    result, _ = verdict("first_block_shape", model)
+    assert result.status == check.HINT and "(13, 13, 32)" in result.message
+
+
 def test_training_past_the_time_limit_is_stopped_with_a_hint(monkeypatch):
     monkeypatch.setattr(check, "TRAINING_TIME_LIMIT", 0)
     monkeypatch.setattr(check, "_SMALL_MODEL_ACCURACY", {})
