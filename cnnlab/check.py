@@ -28,8 +28,12 @@ import json
 import math
 import numbers
 import os
+import re
 import signal
 import threading
+import time
+import types
+import warnings
 
 import numpy as np
 
@@ -1235,4 +1239,404 @@ def frozen_batchnorm(answer):
 
 
 for _exercise in NOTEBOOK_EXERCISES["07_residual_and_transfer"]:
+    globals()[_exercise] = _never_raises(globals()[_exercise])
+
+
+# ---------------------------------------------------------------- Keras models in 04, 05 and 06
+# The learner writes a model; the checks read its layers, shapes and weights (and, for
+# small_digit_model, train a fresh copy briefly). Registered and wrapped here, like 07's.
+
+MNIST_INPUT, CIFAR_INPUT, CLASSES = (MNIST_SIDE, MNIST_SIDE, 1), (CIFAR_SIDE, CIFAR_SIDE, 3), 10
+FIRST_BLOCK_SHAPE = (14, 14, 32)  # same padding keeps 28, pooling halves it
+SMALL_MODEL_PARAMS = 50_000  # small_digit_model: fewer parameters than this
+# One epoch of Adam (Keras's default learning rate), batch 128, on the first digits of the training
+# set, scored on digits held out from its end (never the test set). The worked solution reaches 0.968
+# on two initialisations, the plain CNN 0.94: within one epoch, batch normalisation makes the difference.
+SMALL_TRAIN_DIGITS, SMALL_HELD_OUT_DIGITS, SMALL_BATCH, SMALL_EPOCHS = 10_000, 2_000, 128, 1
+SMALL_ACCURACY = 0.96
+SMALL_INITIALISATION = 0  # the fresh weights of the copy the check trains: the same on every run
+TRAINING_TIME_LIMIT = 60  # seconds: the worked solution trains in about 6 s on 2 busy cores
+MAX_SHIFT_FACTOR = 2 / CIFAR_SIDE  # RandomTranslation: at most 2 pixels of 32
+FACTOR_TOLERANCE = 1e-3
+BLOCK_LAYER, BLOCK_DIGITS, BLOCK_TOLERANCE = "block2_relu", 4, 1e-5
+QUESTIONS.update({
+    "batch_norm_cnn": "a keras.Sequential model: the plain CNN with BatchNormalization after each "
+                      "Conv2D.",
+    "first_block_shape": "a keras.Sequential model whose first block outputs (14, 14, 32).",
+    "small_digit_model": f"a keras.Sequential model under {SMALL_MODEL_PARAMS:,} parameters that "
+                         f"reaches {SMALL_ACCURACY:.0%} after one epoch on "
+                         f"{SMALL_TRAIN_DIGITS:,} digits.",
+    "augmented_cnn": "a keras.Sequential model: the classic CNN with RandomFlip and RandomTranslation "
+                     "in front.",
+    "block_output_model": f"a keras.Model from mnist_model's input to the output of {BLOCK_LAYER}.",
+})
+NOTEBOOK_EXERCISES["04_mnist_cnn"] += ("batch_norm_cnn", "first_block_shape", "small_digit_model")
+NOTEBOOK_EXERCISES["05_cifar10"] += ("augmented_cnn",)
+NOTEBOOK_EXERCISES["06_what_cnns_learn"] += ("block_output_model",)
+_SMALL_MODEL_ACCURACY = {}  # layers -> accuracy: the same layers, initialised alike, score alike
+
+
+def _as_model(exercise, answer):
+    """Return (model, None) for a Keras model, else (None, the verdict for what it is instead)."""
+    if _unanswered(answer):
+        return None, _report(exercise, NOT_ATTEMPTED, QUESTIONS[exercise])
+    from cnnlab.runtime import keras  # only here: importing cnnlab.check loads no Keras
+
+    if isinstance(answer, keras.Model):
+        return answer, None
+    if isinstance(answer, keras.layers.Layer):
+        return None, _report(exercise, HINT, f"that is one layer ({type(answer).__name__}): put "
+                                             "all the layers in order in keras.Sequential([...]).")
+    if isinstance(answer, (list, tuple)) and answer and all(
+            isinstance(item, keras.layers.Layer) for item in answer):
+        return None, _report(exercise, HINT, "that is a list of layers: pass it to "
+                                             "keras.Sequential(...) and give the model.")
+    if callable(answer):
+        name = _attribute(answer, "__name__")
+        return None, _report(exercise, HINT, f"that is {name if isinstance(name, str) else 'a function'}, "
+                                             "a function or class: give the model it builds.")
+    return None, _report(exercise, HINT, f"expected a Keras model, got {_describe(answer)}.")
+
+
+def _error_text(error):
+    """'Type: message' on one line; of a Keras layer's error, only its own message, in plain text."""
+    text = _text(error)
+    bold = re.search(r"\x1b\[1m(.*?)\x1b\[0m", text, re.DOTALL)  # Keras prints the cause in bold
+    text = bold.group(1) if bold else re.sub(r"\x1b\[[0-9;]*m", "", text)
+    return f"{type(error).__name__}: {_one_line(text, 120)}"
+
+
+def _flat_layers(model):
+    """The model's layers in order, without Input layers, with nested models opened up."""
+    from cnnlab.runtime import keras
+
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found += _flat_layers(layer)
+        elif not isinstance(layer, keras.layers.InputLayer):
+            found.append(layer)
+    return found
+
+
+def _shape_problem(model, input_shape):
+    """Why model's input or output shape is not input_shape -> (None, 10), or None if both are right."""
+    try:
+        inputs, outputs = tuple(model.input_shape[1:]), tuple(model.output_shape)
+    except Exception:  # a Sequential model without keras.Input is not built yet
+        return f"it has no input yet: start the layers with keras.Input(shape={input_shape})."
+    if inputs != input_shape:
+        return f"it takes inputs of shape {inputs}: the images are {input_shape}."
+    if outputs != (None, CLASSES):
+        return f"its output has shape {outputs}: it should give one probability per class, (None, 10)."
+    return None
+
+
+def _read_model(exercise, answer, input_shape):
+    """(model, its layers, None) for a Keras model of input_shape -> (None, 10), else (None, None, verdict)."""
+    model, verdict = _as_model(exercise, answer)
+    problem = _shape_problem(model, input_shape) if verdict is None else None
+    if problem:
+        verdict = _report(exercise, HINT, problem)
+    return (None, None, verdict) if verdict is not None else (model, _flat_layers(model), None)
+
+
+def _describe_layer(layer):
+    """A short name for a skeleton layer: Conv2D(32, 3), MaxPooling2D(2), Flatten, Dense(10)."""
+    config = layer.get_config()
+    settings = {"Conv2D": ("filters", "kernel_size"), "MaxPooling2D": ("pool_size",),
+                "Dense": ("units",)}.get(type(layer).__name__, ())
+    values = [config[key][0] if isinstance(config[key], (tuple, list)) else config[key]
+              for key in settings]
+    arguments = f"({', '.join(str(value) for value in values)})" if values else ""
+    return type(layer).__name__ + arguments
+
+
+def batch_norm_cnn(model):
+    """Check the plain CNN of notebook 04 with a BatchNormalization layer right after each Conv2D."""
+    exercise = "batch_norm_cnn"
+    from cnnlab import models
+    from cnnlab.runtime import keras
+
+    model, layers, verdict = _read_model(exercise, model, MNIST_INPUT)
+    if verdict is not None:
+        return verdict
+    skeleton_types = (keras.layers.Conv2D, keras.layers.MaxPooling2D, keras.layers.Flatten,
+                      keras.layers.Dense)
+    mine = [_describe_layer(layer) for layer in layers if isinstance(layer, skeleton_types)]
+    plain = [_describe_layer(layer) for layer in models.plain_cnn().layers
+             if isinstance(layer, skeleton_types)]
+    for index, (found, expected) in enumerate(zip(mine, plain), start=1):
+        if found != expected:
+            return _report(exercise, HINT, f"keep the plain CNN's layers: its layer {index} "
+                                           f"(counting convolutions, poolings, Flatten and Dense) is "
+                                           f"{expected}, yours is {found}.")
+    if len(mine) != len(plain):
+        return _report(exercise, HINT, f"keep the plain CNN's layers: it has {len(plain)} "
+                                       f"convolution, pooling, Flatten and Dense layers, yours "
+                                       f"{len(mine)}.")
+    convolutions = [index for index, layer in enumerate(layers)
+                    if isinstance(layer, keras.layers.Conv2D)]
+    for number, index in enumerate(convolutions, start=1):
+        after = layers[index + 1] if index + 1 < len(layers) else None
+        if not isinstance(after, keras.layers.BatchNormalization):
+            name = type(after).__name__ if after is not None else "nothing"
+            return _report(exercise, HINT, f"the layer after conv {number} is {name}, not "
+                                           "BatchNormalization.")
+        if layers[index].get_config().get("activation") != "linear":
+            return _report(exercise, HINT, f"conv {number} still applies its activation before the "
+                                           "batch norm: normalise the convolution's raw output, then "
+                                           "apply the ReLU as a layer of its own.")
+        relu = layers[index + 2] if index + 2 < len(layers) else None
+        if not (isinstance(relu, keras.layers.ReLU) or (isinstance(relu, keras.layers.Activation)
+                                                        and relu.get_config()["activation"] == "relu")):
+            return _report(exercise, HINT, f"no ReLU after conv {number}'s batch norm: without it "
+                                           "the two layers stay linear.")
+    return _report(exercise, CORRECT, f"each convolution is normalised before its ReLU; "
+                                      f"{model.count_params():,} parameters in all.")
+
+
+def first_block_shape(model):
+    """Check a variant of the plain CNN whose first MaxPooling2D outputs FIRST_BLOCK_SHAPE."""
+    exercise = "first_block_shape"
+    from cnnlab.runtime import keras
+
+    model, layers, verdict = _read_model(exercise, model, MNIST_INPUT)
+    if verdict is not None:
+        return verdict
+    pools = [index for index, layer in enumerate(layers) if isinstance(layer, keras.layers.MaxPooling2D)]
+    if not pools:
+        return _report(exercise, HINT, "it has no MaxPooling2D layer: the first block is a "
+                                       "convolution and its pooling.")
+    if not any(isinstance(layer, keras.layers.Conv2D) for layer in layers[:pools[0]]):
+        return _report(exercise, HINT, "there is no convolution before the first pooling: the first "
+                                       "block is a convolution and its pooling.")
+    shape = tuple(layers[pools[0]].output.shape[1:])
+    if shape == FIRST_BLOCK_SHAPE:
+        return _report(exercise, CORRECT, "same padding keeps the 28x28 size through the convolution, "
+                                          "and pooling halves it to 14x14.")
+    side, channels = FIRST_BLOCK_SHAPE[0], FIRST_BLOCK_SHAPE[2]
+    if shape[:2] == (side, side):
+        return _report(exercise, HINT, f"its first block outputs {shape}: the size is right, keep "
+                                       f"the plain CNN's {channels} filters.")
+    plain_side = conv.output_size(conv.output_size(MNIST_SIDE, 3), 2, "valid", 2)
+    why = ("that is the plain CNN's: a valid 3x3 convolution loses a pixel on each side before the "
+           "pooling halves it" if shape[:2] == (plain_side, plain_side) else
+           "follow the size through the convolution, then the pooling")
+    return _report(exercise, HINT, f"its first block outputs {shape}, not {FIRST_BLOCK_SHAPE}: {why}.")
+
+
+class _TrainingTooLong(Exception):
+    """small_digit_model's training passed TRAINING_TIME_LIMIT."""
+
+
+def _digit_accuracy(keras, model):
+    """Train a fresh copy of model for one epoch on MNIST digits; return its held-out accuracy.
+
+    Raises _TrainingTooLong past TRAINING_TIME_LIMIT (checked after each batch).
+    """
+    from cnnlab import models
+
+    # A Sequential model's layer settings (names aside) define what it computes; other models
+    # are always trained.
+    key = (repr(model.input_shape), repr(models.layer_settings(model))
+           ) if isinstance(model, keras.Sequential) else None
+    if key in _SMALL_MODEL_ACCURACY:
+        return _SMALL_MODEL_ACCURACY[key]
+    (images, labels), _ = data.load_mnist()
+    keras.utils.set_random_seed(SMALL_INITIALISATION)
+    copy = keras.models.clone_model(model)  # new weights: the learner's own training does not count
+    copy.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
+                 metrics=["accuracy"])
+    deadline = time.monotonic() + TRAINING_TIME_LIMIT
+
+    class StopLate(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if time.monotonic() > deadline:
+                self.model.stop_training = True
+                self.late = True
+
+    stop = StopLate()
+    copy.fit(images[:SMALL_TRAIN_DIGITS], labels[:SMALL_TRAIN_DIGITS], batch_size=SMALL_BATCH,
+             epochs=SMALL_EPOCHS, verbose=0, callbacks=[stop])
+    if getattr(stop, "late", False):
+        raise _TrainingTooLong
+    held_out = slice(len(images) - SMALL_HELD_OUT_DIGITS, None)
+    accuracy = float(copy.evaluate(images[held_out], labels[held_out], batch_size=500,
+                                   verbose=0, return_dict=True)["accuracy"])
+    if key is not None:
+        _SMALL_MODEL_ACCURACY[key] = accuracy
+    return accuracy
+
+
+def small_digit_model(model):
+    """Check a model under SMALL_MODEL_PARAMS parameters that reaches SMALL_ACCURACY in one short epoch.
+
+    A copy with fresh weights trains for SMALL_EPOCHS epoch on the first SMALL_TRAIN_DIGITS
+    MNIST training digits and is scored on the last SMALL_HELD_OUT_DIGITS; the same training in
+    quick mode (it takes seconds).
+    """
+    exercise = "small_digit_model"
+    from cnnlab.runtime import keras
+
+    model, layers, verdict = _read_model(exercise, model, MNIST_INPUT)
+    if verdict is not None:
+        return verdict
+    count = model.count_params()
+    if count >= SMALL_MODEL_PARAMS:
+        return _report(exercise, HINT, f"it has {count:,} parameters, not under "
+                                       f"{SMALL_MODEL_PARAMS:,}: fewer filters or units, or pool "
+                                       "before flattening, shrink it.")
+    last = layers[-1] if layers else None
+    if not (isinstance(last, keras.layers.Softmax) or _attribute(last, "get_config") and
+            last.get_config().get("activation") == "softmax"):
+        return _report(exercise, HINT, "its last layer does not give probabilities: the check "
+                                       "trains with sparse categorical cross-entropy, which "
+                                       "expects a softmax output.")
+    if not data.is_available("mnist"):
+        return _report(exercise, HINT, "not checked: the MNIST digits are not on this computer. Run "
+                                       "the notebook's cell that loads them, then this check again.")
+    try:
+        accuracy = _digit_accuracy(keras, model)
+    except _TrainingTooLong:
+        return _report(exercise, HINT, f"one epoch took longer than {TRAINING_TIME_LIMIT} s, so the "
+                                       "check stopped it: a model with fewer or smaller feature maps "
+                                       "trains faster.")
+    except Exception as error:  # a model that cannot be copied or trained
+        return _report(exercise, HINT, f"the check could not train a copy of it: {_error_text(error)}")
+    measured = (f"a fresh copy trained for one epoch on {SMALL_TRAIN_DIGITS:,} digits scores "
+                f"{accuracy:.2%} on {SMALL_HELD_OUT_DIGITS:,} held-out digits")
+    if accuracy >= SMALL_ACCURACY:
+        return _report(exercise, CORRECT, f"{count:,} parameters, and {measured}.")
+    norms = [layer for layer in layers if isinstance(layer, keras.layers.BatchNormalization)]
+    if any(layer.momentum > 0.9 for layer in norms):
+        advice = ("its batch norm's moving averages (momentum 0.99 by default) barely move in "
+                  f"{SMALL_TRAIN_DIGITS // SMALL_BATCH} steps, and evaluation uses them: lower "
+                  "the momentum")
+    elif not norms:
+        advice = "a network learns much faster in its first steps when its layers are normalised"
+    else:
+        advice = "more filters in the convolutions help, within the parameter budget"
+    return _report(exercise, HINT, f"{measured}, under {SMALL_ACCURACY:.0%}: {advice}.")
+
+
+def augmented_cnn(model):
+    """Check models.seed_cifar10_cnn() with RandomFlip("horizontal") and a RandomTranslation of at
+    most MAX_SHIFT_FACTOR in front of its first convolution."""
+    exercise = "augmented_cnn"
+    from cnnlab import models
+    from cnnlab.runtime import keras
+
+    model, layers, verdict = _read_model(exercise, model, CIFAR_INPUT)
+    if verdict is not None:
+        return verdict
+    augmentation = (keras.layers.RandomFlip, keras.layers.RandomTranslation)
+    first_conv = next((index for index, layer in enumerate(layers)
+                       if isinstance(layer, keras.layers.Conv2D)), len(layers))
+    for kind in augmentation:
+        found = [index for index, layer in enumerate(layers) if isinstance(layer, kind)]
+        if not found:
+            return _report(exercise, HINT, f"there is no {kind.__name__} layer.")
+        if len(found) > 1:
+            return _report(exercise, HINT, f"there are {len(found)} {kind.__name__} layers: one is "
+                                           "enough.")
+        if found[0] > first_conv:
+            return _report(exercise, HINT, f"{kind.__name__} comes after the first convolution: put "
+                                           "the augmentation in front, so the network sees the "
+                                           "changed photo.")
+    others = [type(layer).__name__ for layer in layers if type(layer).__name__.startswith("Random")
+              and not isinstance(layer, augmentation)]
+    if others:
+        return _report(exercise, HINT, f"the task asks for a flip and a shift only: leave out "
+                                       f"{', '.join(others)}.")
+    flip = next(layer for layer in layers if isinstance(layer, keras.layers.RandomFlip))
+    if flip.get_config()["mode"] != "horizontal":
+        return _report(exercise, HINT, "flip left-right only: a ship or a horse upside down is not "
+                                       "what CIFAR-10's photos show.")
+    shift = next(layer for layer in layers if isinstance(layer, keras.layers.RandomTranslation))
+    for direction in ("height", "width"):
+        factor = shift.get_config()[f"{direction}_factor"]
+        largest = max(abs(value) for value in (factor if isinstance(factor, (tuple, list)) else [factor]))
+        if largest > MAX_SHIFT_FACTOR + FACTOR_TOLERANCE:
+            return _report(exercise, HINT, f"its {direction}_factor {factor} moves the photo by up to "
+                                           f"{largest * CIFAR_SIDE:.3g} pixels: a factor is a fraction "
+                                           f"of the {CIFAR_SIDE}-pixel side, and the shift is at most "
+                                           "2 pixels.")
+        if largest == 0:
+            return _report(exercise, HINT, f"{direction}_factor 0 does not move the photo.")
+    rest = types.SimpleNamespace(name="your model without the augmentation",
+                                 layers=[layer for layer in layers if not isinstance(layer, augmentation)])
+    try:
+        models.same_layers(rest, types.SimpleNamespace(name="the classic CNN",
+                                                       layers=models.seed_cifar10_cnn().layers))
+    except AssertionError as difference:
+        return _report(exercise, HINT, f"keep the classic CNN's layers as they are: {difference}.")
+    return _report(exercise, CORRECT, "each epoch now shows mirrored and shifted versions of the "
+                                      "photos, to the same network.")
+
+
+def _outputs(keras, model, images):
+    """model's outputs on images as a float32 NumPy array."""
+    with warnings.catch_warnings():  # Keras warns when a model built on [input] gets one array
+        warnings.simplefilter("ignore")
+        return np.asarray(keras.ops.convert_to_numpy(model(images, training=False)), dtype=np.float32)
+
+
+def block_output_model(model, mnist_model):
+    """Check a keras.Model from mnist_model's input to the output of its layer BLOCK_LAYER.
+
+    ``mnist_model`` is the notebook's trained MNIST network; the outputs are compared on
+    BLOCK_DIGITS random uint8 images.
+    """
+    exercise, network = "block_output_model", mnist_model
+    model, verdict = _as_model(exercise, model)
+    if verdict is not None:
+        return verdict
+    from cnnlab.runtime import keras
+
+    layer_names = [layer.name for layer in network.layers] if isinstance(network, keras.Model) else []
+    if BLOCK_LAYER not in layer_names:
+        return _report(exercise, HINT, f"pass the notebook's mnist_model as the second argument: "
+                                       f"check.block_output_model(block2_model, mnist_model).")
+    reference = keras.Model(network.inputs, network.get_layer(BLOCK_LAYER).output)
+    expected_shape = tuple(reference.output.shape[1:])
+    try:
+        shape = tuple(model.output_shape[1:])
+    except Exception:  # a model with several outputs, or none yet
+        return _report(exercise, HINT, "it has no output yet (a Sequential model starts with "
+                                       "keras.Input), or several: give one, that of "
+                                       f"{BLOCK_LAYER}.")
+    matching = [layer.name for layer in network.layers
+                if tuple(layer.output.shape[1:]) == shape]
+    if shape != expected_shape:
+        names = ", ".join(repr(name) for name in matching)
+        which = (f"like mnist_model's layer {names}" if len(matching) == 1 else
+                 f"like mnist_model's layers {names}" if matching else "like no layer of mnist_model")
+        return _report(exercise, HINT, f"its output has shape {shape}, {which}: the question is "
+                                       f"about {BLOCK_LAYER}.")
+    images = np.random.default_rng(0).integers(0, 256, (BLOCK_DIGITS, *MNIST_INPUT), dtype=np.uint8)
+    try:
+        found = _outputs(keras, model, images)
+    except Exception as error:
+        return _report(exercise, HINT, f"calling it on digits raised {_error_text(error)}")
+    if found.shape == (BLOCK_DIGITS, *expected_shape) and np.allclose(
+            found, _outputs(keras, reference, images), atol=BLOCK_TOLERANCE, rtol=BLOCK_TOLERANCE):
+        return _report(exercise, CORRECT, f"it shares mnist_model's trained layers and stops at "
+                                          f"{BLOCK_LAYER}: its maps are the network's.")
+    for name in matching:
+        same_shape = keras.Model(network.inputs, network.get_layer(name).output)
+        if found.shape == (BLOCK_DIGITS, *shape) and np.allclose(
+                found, _outputs(keras, same_shape, images), atol=BLOCK_TOLERANCE, rtol=BLOCK_TOLERANCE):
+            return _report(exercise, HINT, f"those are the outputs of {name}: the question is about "
+                                           f"{BLOCK_LAYER}.")
+    shared = {id(weight) for weight in network.weights}
+    if not any(id(weight) in shared for weight in model.weights):
+        return _report(exercise, HINT, "it has weights of its own, not mnist_model's trained ones: "
+                                       "build it from mnist_model's own input and layers.")
+    return _report(exercise, HINT, f"its outputs differ from those of mnist_model's {BLOCK_LAYER} "
+                                   "on the same digits.")
+
+
+for _exercise in ("batch_norm_cnn", "first_block_shape", "small_digit_model", "augmented_cnn",
+                  "block_output_model"):
     globals()[_exercise] = _never_raises(globals()[_exercise])

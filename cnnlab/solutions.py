@@ -4,7 +4,8 @@
 variable its notebook cell passes to the check and the code that sets it. The
 code replaces the placeholder in the exercise cell; it uses only NumPy (``np``)
 besides plain Python, and for a figure-reading exercise the notebook's variables
-that the figure shows, for a Keras exercise the notebook's ``keras`` (``CONTEXT``). ``tests/test_check.py`` runs every solution through its
+that the figure shows, for a Keras exercise the notebook's ``keras`` and, where the
+exercise starts from one, its ``models`` or ``mnist_model`` (``CONTEXT``). ``tests/test_check.py`` runs every solution through its
 check, and ``scripts/make_solutions.py`` writes copies of the notebooks with the
 solutions filled in.
 """
@@ -208,3 +209,67 @@ head_params = (128 + 1) * 5  # 128 features in, 5 classes out; frozen layers add
 batchnorm_answer = "b"  # inference mode: the stored moving averages, left as they are
 """),
 })
+
+
+SOLUTIONS.update({
+    # 04_mnist_cnn, 05_cifar10, 06_what_cnns_learn: models written in Keras
+    "batch_norm_cnn": ("batch_norm_cnn", """
+batch_norm_cnn = keras.Sequential([
+    keras.Input(shape=(28, 28, 1), dtype="uint8"),
+    keras.layers.Rescaling(1 / 255),
+    keras.layers.Conv2D(32, 3),  # no activation: batch norm sees the raw sums
+    keras.layers.BatchNormalization(),
+    keras.layers.Activation("relu"),
+    keras.layers.MaxPooling2D(2),
+    keras.layers.Conv2D(64, 3),
+    keras.layers.BatchNormalization(),
+    keras.layers.Activation("relu"),
+    keras.layers.MaxPooling2D(2),
+    keras.layers.Flatten(),
+    keras.layers.Dense(10, activation="softmax"),
+])
+"""),
+    "first_block_shape": ("same_padding_cnn", """
+same_padding_cnn = keras.Sequential([
+    keras.Input(shape=(28, 28, 1), dtype="uint8"),
+    keras.layers.Rescaling(1 / 255),
+    # Same padding adds a border of zeros: 28x28 in, 28x28 out, then pooling halves it.
+    keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+    keras.layers.MaxPooling2D(2),
+    keras.layers.Conv2D(64, 3, activation="relu"),
+    keras.layers.MaxPooling2D(2),
+    keras.layers.Flatten(),
+    keras.layers.Dense(10, activation="softmax"),
+])
+"""),
+    "small_digit_model": ("small_model", """
+# The batch-norm CNN: in 79 steps the moving averages need a momentum of 0.9,
+# not the default 0.99, to catch up with the batches.
+small_model = keras.Sequential([keras.Input(shape=(28, 28, 1), dtype="uint8"),
+                                keras.layers.Rescaling(1 / 255)])
+for filters in (32, 64):
+    small_model.add(keras.layers.Conv2D(filters, 3))
+    small_model.add(keras.layers.BatchNormalization(momentum=0.9))
+    small_model.add(keras.layers.Activation("relu"))
+    small_model.add(keras.layers.MaxPooling2D(2))
+small_model.add(keras.layers.Flatten())
+small_model.add(keras.layers.Dense(10, activation="softmax"))
+"""),
+    "augmented_cnn": ("augmented_cnn", """
+classic = models.seed_cifar10_cnn()
+augmented_cnn = keras.Sequential(
+    [keras.Input(shape=(32, 32, 3), dtype="uint8"),
+     classic.layers[0],  # the rescaling from 0..255 to 0..1
+     keras.layers.RandomFlip("horizontal"),  # left-right only: no upside-down ships
+     keras.layers.RandomTranslation(2 / 32, 2 / 32),  # factors: fractions of the side
+     *classic.layers[1:]])
+"""),
+    "block_output_model": ("block2_model", """
+# The same layers, so the same trained weights: a second way out of the network.
+block2_model = keras.Model(mnist_model.inputs,
+                           mnist_model.get_layer("block2_relu").output)
+"""),
+})
+CONTEXT.update({exercise: ("keras",) for exercise in ("batch_norm_cnn", "first_block_shape",
+                                                       "small_digit_model")})
+CONTEXT.update({"augmented_cnn": ("keras", "models"), "block_output_model": ("keras", "mnist_model")})

@@ -35,7 +35,16 @@ EXERCISES = sorted(check.QUESTIONS)
 SAMPLE_MATRIX = np.diag(np.full(10, 900))
 SAMPLE_MATRIX[3, 5], SAMPLE_MATRIX[5, 3], SAMPLE_MATRIX[9, 1], SAMPLE_MATRIX[1, 9] = 30, 25, 40, 5
 FIGURE_DATA = {"most_confused_pair": {"matrix": SAMPLE_MATRIX, "class_names": data.CIFAR10_CLASSES}}
-SOLUTION_CONTEXT = {"residual_block": {"keras": keras}}  # the notebook's keras, which the solution uses
+# Notebook 06's mnist_model: any network of the recipe's layout will do, trained or not.
+MNIST_NETWORK = models.mnist_model()
+# The notebook variables the Keras solutions read besides np (solutions.CONTEXT names them).
+NOTEBOOK_VARIABLES = {"keras": keras, "models": models, "mnist_model": MNIST_NETWORK}
+SOLUTION_CONTEXT = {exercise: {name: NOTEBOOK_VARIABLES[name] for name in names}
+                    for exercise, names in solutions.CONTEXT.items() if exercise in check.QUESTIONS
+                    and exercise not in FIGURE_DATA}
+# The second argument of the checks that take one: the figure's matrix, the network.
+SECOND_ARGUMENT = {"most_confused_pair": ("matrix", SAMPLE_MATRIX),
+                   "block_output_model": ("mnist_model", MNIST_NETWORK)}
 
 
 def solution_of(exercise):
@@ -47,8 +56,8 @@ def run_check(exercise, answer):
     """Call check.<exercise>(answer); return (result, printed text)."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        figure = FIGURE_DATA.get(exercise)
-        result = getattr(check, exercise)(answer, *([figure["matrix"]] if figure else []))
+        second = [SECOND_ARGUMENT[exercise][1]] if exercise in SECOND_ARGUMENT else []
+        result = getattr(check, exercise)(answer, *second)
     return result, printed.getvalue()
 
 
@@ -316,6 +325,88 @@ MISTAKES += [
 ]
 
 
+
+
+# 04-06: models written in Keras, each with one mistake (cnnlab/models.py's networks are the
+# classic ones these exercises start from).
+def digit_cnn(*middle, first_padding="valid"):
+    """The plain CNN's layers, with ``middle`` (a list per conv) after each convolution."""
+    stack = [keras.Input((28, 28, 1), dtype="uint8"), keras.layers.Rescaling(1 / 255)]
+    for index, filters in enumerate((32, 64)):
+        extra = middle[index] if middle else []
+        activation = None if extra else "relu"
+        stack += [keras.layers.Conv2D(filters, 3, activation=activation,
+                                      padding=first_padding if index == 0 else "valid"),
+                  *extra, keras.layers.MaxPooling2D(2)]
+    return keras.Sequential(stack + [keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+
+
+def normalised():
+    return [keras.layers.BatchNormalization(), keras.layers.Activation("relu")]
+
+
+def cifar_cnn_with(*augmentation, position=1):
+    """models.seed_cifar10_cnn() with the augmentation layers inserted before layer ``position``."""
+    classic = models.seed_cifar10_cnn().layers
+    return keras.Sequential([keras.Input((32, 32, 3), dtype="uint8"), *classic[:position],
+                             *augmentation, *classic[position:]])
+
+
+def flip(mode="horizontal"):
+    return keras.layers.RandomFlip(mode)
+
+
+def shift(height=0.0625, width=0.0625):
+    return keras.layers.RandomTranslation(height, width)
+
+
+def network_output(name, network=MNIST_NETWORK):
+    return keras.Model(network.inputs, network.get_layer(name).output)
+
+
+MISTAKES += [
+    ("batch_norm_cnn", models.plain_cnn(), "after conv 1 is MaxPooling2D, not BatchNormalization"),
+    ("batch_norm_cnn", digit_cnn(normalised(), []), "after conv 2 is MaxPooling2D"),
+    ("batch_norm_cnn", keras.Sequential([keras.Input((28, 28, 1))] + digit_cnn(
+        [keras.layers.Activation("relu"), keras.layers.BatchNormalization()], normalised()).layers),
+     "the layer after conv 1 is Activation"),
+    ("batch_norm_cnn", digit_cnn([keras.layers.BatchNormalization()], [keras.layers.BatchNormalization()]),
+     "no ReLU after conv 1"),
+    ("batch_norm_cnn", models.lenet_cnn(), "Conv2D(32, 3), yours is Conv2D(6, 3)"),
+    ("batch_norm_cnn", models.plain_cnn, "give the model it builds"),
+    ("batch_norm_cnn", models.cifar10_model(), "(32, 32, 3)"),
+    ("first_block_shape", models.plain_cnn(), "(13, 13, 32)"),
+    ("first_block_shape", keras.Sequential([keras.Input((28, 28, 1)), keras.layers.MaxPooling2D(2),
+                                            keras.layers.Flatten(), keras.layers.Dense(10)]),
+     "no convolution before the first pooling"),
+    ("first_block_shape", keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                                            keras.layers.Dense(10)]), "no MaxPooling2D"),
+    ("first_block_shape", [keras.layers.Conv2D(32, 3)], "pass it to keras.Sequential"),
+    ("first_block_shape", keras.Sequential([keras.layers.Conv2D(32, 3)]), "no input yet"),
+    ("small_digit_model", models.mlp(), "669,706 parameters"),
+    ("small_digit_model", keras.layers.Dense(10), "one layer"),
+    ("augmented_cnn", models.seed_cifar10_cnn(), "no RandomFlip"),
+    ("augmented_cnn", cifar_cnn_with(flip()), "no RandomTranslation"),
+    ("augmented_cnn", cifar_cnn_with(flip("horizontal_and_vertical"), shift()), "upside down"),
+    ("augmented_cnn", cifar_cnn_with(flip("vertical"), shift()), "upside down"),
+    ("augmented_cnn", cifar_cnn_with(flip(), shift(0.2)), "6.4 pixels"),
+    ("augmented_cnn", cifar_cnn_with(flip(), shift(0.0625, (-0.1, 0.1))), "width_factor"),
+    ("augmented_cnn", cifar_cnn_with(flip(), shift(), position=3), "after the first convolution"),
+    ("augmented_cnn", cifar_cnn_with(flip(), shift(), keras.layers.RandomRotation(0.1)),
+     "leave out RandomRotation"),
+    ("augmented_cnn", cifar_cnn_with(flip(), shift(), keras.layers.Dropout(0.1)), "13 layers"),
+    ("augmented_cnn", keras.Sequential([keras.Input((32, 32, 3)), flip(), shift()] +
+                                       models.tf_tutorial_cnn().layers), "classic CNN's layers"),
+    ("block_output_model", network_output("block2_bn"), "outputs of block2_bn"),
+    ("block_output_model", network_output("block1_relu"), "layers 'block1_pool', 'block1_bn', 'block1_relu'"),
+    ("block_output_model", MNIST_NETWORK, "(10,), like mnist_model's layer 'output'"),
+    ("block_output_model", keras.Model(MNIST_NETWORK.inputs, keras.layers.Flatten()(
+        MNIST_NETWORK.get_layer("block2_relu").output)), "(3136,), like no layer"),
+    ("block_output_model", network_output("block2_relu", models.mnist_model()), "weights of its own"),
+    ("block_output_model", keras.Sequential(MNIST_NETWORK.layers[:5]), "no output yet"),
+]
+
+
 @pytest.mark.parametrize("exercise, wrong, fragment", MISTAKES,
                          ids=[f"{exercise}-{index}" for index, (exercise, _, _) in enumerate(MISTAKES)])
 def test_known_mistake_gets_its_hint_without_the_solution(exercise, wrong, fragment):
@@ -459,7 +550,31 @@ def frozen_batchnorm_letter():
     return "b" if moving_unchanged and stored else "c" if moving_unchanged else "a"
 
 
+def functional_batch_norm_cnn():
+    """The batch-norm CNN in the functional API, float input, convolutions without biases."""
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.Rescaling(1 / 255)(inputs)
+    for filters in (32, 64):
+        x = keras.layers.Conv2D(filters, 3, use_bias=False)(x)
+        x = keras.layers.ReLU()(keras.layers.BatchNormalization()(x))
+        x = keras.layers.MaxPooling2D(2)(x)
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x)))
+
+
+def tutorial_augmented_cnn():
+    """As the Keras tutorials write it: a nested augmentation model in front of the rescaling."""
+    augmentation = keras.Sequential([keras.layers.RandomFlip("horizontal"),
+                                     keras.layers.RandomTranslation((-0.05, 0.0625), 0.0625)])
+    return keras.Sequential([keras.Input((32, 32, 3)), augmentation, *models.seed_cifar10_cnn().layers])
+
+
 REFERENCES.update({
+    # seed 004's MNIST model: same padding throughout, a hidden Dense layer
+    "first_block_shape": models.same_padding_cnn,
+    "batch_norm_cnn": functional_batch_norm_cnn,
+    "augmented_cnn": tutorial_augmented_cnn,
+    "block_output_model": lambda: keras.Sequential([keras.Input((28, 28, 1), dtype="uint8")] + (
+        MNIST_NETWORK.layers[:[layer.name for layer in MNIST_NETWORK.layers].index("block2_relu") + 1])),
     "residual_block": lambda: keras_residual_block,
     "projection_shortcut_params": lambda: keras_output_params(keras.layers.Conv2D(128, 1), (8, 8, 64)),
     "frozen_head_params": frozen_trainable_params,
@@ -530,7 +645,7 @@ def run_cell(source):
     """Execute notebook cell source with np and check available; return what it printed."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(source, {"np": np, "check": check, "keras": keras, **FIGURE_DATA["most_confused_pair"]})
+        exec(source, {"np": np, "check": check, **NOTEBOOK_VARIABLES, **FIGURE_DATA["most_confused_pair"]})
     return printed.getvalue()
 
 
@@ -848,7 +963,8 @@ def call_check(exercise, *args, **kwargs):
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
 @given(exercise=st.sampled_from(EXERCISES), args=st.lists(answers, max_size=4),
        kwargs=st.dictionaries(st.sampled_from(["answer", "kernel", "function", "matrix", "class_names",
-                                               "x", "figure"]), answers, max_size=3))
+                                               "x", "figure", "model", "mnist_model"]), answers,
+                              max_size=3))
 def test_any_call_gets_one_verdict_and_never_raises(exercise, args, kwargs):
     assert_one_verdict(*call_check(exercise, *args, **kwargs))
 
@@ -862,11 +978,12 @@ def test_a_call_without_the_answer_is_a_hint_that_shows_the_call(exercise):
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_an_extra_argument_is_a_hint_and_a_keyword_answer_is_graded(exercise):
-    figure = [SAMPLE_MATRIX] if exercise in FIGURE_DATA else []
-    result, _ = call_check(exercise, solution_of(exercise), *figure, data.CIFAR10_CLASSES, "extra")
+    name, value = SECOND_ARGUMENT.get(exercise, (None, None))
+    second = [value] if name else []
+    result, _ = call_check(exercise, solution_of(exercise), *second, data.CIFAR10_CLASSES, "extra")
     assert result.status == check.HINT and "too many" in result.message
     first = next(iter(inspect.signature(getattr(check, exercise)).parameters))  # answer, kernel, function
-    keywords = {first: solution_of(exercise), **({"matrix": SAMPLE_MATRIX} if figure else {})}
+    keywords = {first: solution_of(exercise), **({name: value} if name else {})}
     assert call_check(exercise, **keywords)[0]
 
 

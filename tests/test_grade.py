@@ -74,7 +74,8 @@ def fake_class(tmp_path_factory):
     insert_after(dying, "grayscale_pixel", "import os\n\nos._exit(1)")
 
     cifar = nbformat.read(COURSE / "05_cifar10.ipynb", as_version=4)
-    read_wrongly = exercises_only(cifar, ["import numpy as np\n\nfrom cnnlab import data", MATRIX_CELL])
+    read_wrongly = exercises_only(cifar, ["import numpy as np\n\nfrom cnnlab import data, models\n"
+                                          "from cnnlab.runtime import keras", MATRIX_CELL])
     computed = copy.deepcopy(read_wrongly)
     answer(read_wrongly, "most_confused_pair", 'most_confused = ("automobile", "truck")')
     make_solutions.solve(computed)
@@ -143,12 +144,14 @@ EXPECTED = [  # (submission, exercise, verdict, a piece of the detail)
     ("hal/05_cifar10.ipynb", "smoothed_target", "not attempted", "Not attempted yet: "),
     ("hal/05_cifar10.ipynb", "width_doubling_factor", "not attempted", "Not attempted yet: "),
     ("hal/05_cifar10.ipynb", "most_confused_pair", "ungraded", "the grader's own run"),
+    ("hal/05_cifar10.ipynb", "augmented_cnn", "not attempted", "Not attempted yet: "),
     ("ivy/05_cifar10.ipynb", "overfitting_fix", "correct", "Correct! "),
     ("ivy/05_cifar10.ipynb", "seed_dense_params", "correct", "Correct! "),
     ("ivy/05_cifar10.ipynb", "batch_megabytes", "correct", "Correct! "),
     ("ivy/05_cifar10.ipynb", "smoothed_target", "correct", "Correct! "),
     ("ivy/05_cifar10.ipynb", "width_doubling_factor", "correct", "Correct! "),
     ("ivy/05_cifar10.ipynb", "most_confused_pair", "correct", "cat and dog"),
+    ("ivy/05_cifar10.ipynb", "augmented_cnn", "correct", "Correct! "),
 ]
 
 
