@@ -77,14 +77,24 @@ def first_conv_kernel(model):
     raise ValueError(f"model {model.name!r} has no Conv2D layer")
 
 
+def filter_scale(kernel):
+    """The largest absolute weight of a kernel (kH, kW, C_in, filters): the ends of its shared colour scale."""
+    largest = float(np.abs(np.asarray(kernel, dtype=np.float32)).max())
+    return largest if largest > 0 else 1.0
+
+
 def filter_images(kernel):
     """Turn a first-layer kernel (kH, kW, C_in, filters) into one small image per filter.
 
     One input channel gives (filters, kH, kW) scaled by each filter's largest
-    absolute weight, so values lie in -1..1 with 0 staying 0. Three input
-    channels give RGB images (filters, kH, kW, 3), each filter stretched to
-    0..1 on its own. Per-filter scaling is fair here: the batch normalisation
-    after each convolution divides out a filter's overall size anyway.
+    absolute weight, so values lie in -1..1 with 0 staying 0: fair there, since
+    the batch normalisation after such a convolution divides out a filter's
+    overall size anyway. Three input channels give RGB images (filters, kH, kW, 3)
+    on one signed scale shared by all filters: 0.5 + 0.5 * weight / largest, where
+    largest is :func:`filter_scale`, so a weight of 0 is mid grey (0.5) and
+    -largest and +largest are 0 and 1. A filter with small weights stays grey, as
+    it is in the computation (a fixed layer such as whitening has no batch
+    normalisation to rescale it).
     """
     kernel = np.asarray(kernel, dtype=np.float32)
     if kernel.ndim != 4 or kernel.shape[2] not in (1, 3):
@@ -94,18 +104,18 @@ def filter_images(kernel):
     if kernel.shape[2] == 1:
         largest = np.abs(per_filter).max(axis=(1, 2, 3), keepdims=True)
         return (per_filter / np.where(largest > 0, largest, 1))[..., 0]
-    low = per_filter.min(axis=(1, 2, 3), keepdims=True)
-    span = per_filter.max(axis=(1, 2, 3), keepdims=True) - low
-    return (per_filter - low) / np.where(span > 0, span, 1)
+    return 0.5 + 0.5 * per_filter / filter_scale(kernel)
 
 
 def plot_filters(kernel, ncols=16, fig=None, **kwargs):
-    """Show every filter of a first-layer kernel as a small image.
+    """Show every filter of a first-layer kernel as a small image, titled with its index.
 
     Parameters
     ----------
     kernel : array_like, shape (kH, kW, C_in, filters)
-        C_in 1 (shown blue-white-red, 0 white) or 3 (shown as colours).
+        C_in 1 (each filter on its own scale, blue-white-red, 0 white) or 3 (one
+        shared signed scale, 0 mid grey: see :func:`filter_images`; the figure's
+        title states the scale).
     ncols : int
         Panels per row.
     fig : matplotlib.figure.Figure, optional
@@ -116,7 +126,7 @@ def plot_filters(kernel, ncols=16, fig=None, **kwargs):
     Returns
     -------
     list of matplotlib.axes.Axes
-        One per filter, titled with its index.
+        One per filter, titled with its index (0 first), as ``kernel[..., index]``.
     """
     images = filter_images(kernel)
     titles = [str(index) for index in range(len(images))]
@@ -126,8 +136,14 @@ def plot_filters(kernel, ncols=16, fig=None, **kwargs):
     count = len(images)
     if fig is None:
         rows = -(-count // ncols)
-        fig = plt.figure(figsize=(0.8 * min(ncols, count), 0.95 * rows), layout="constrained")
-    return plots.plot_image_grid(images, titles=titles, ncols=ncols, fig=fig, **{**options, **kwargs})
+        fig = plt.figure(figsize=(max(0.8 * min(ncols, count), 4.5), 0.95 * rows + 0.3),
+                         layout="constrained")
+    axes = plots.plot_image_grid(images, titles=titles, ncols=ncols, fig=fig, **{**options, **kwargs})
+    if images.ndim == 4:  # a colour bar cannot show three channels: state the scale instead
+        limit = filter_scale(kernel)
+        fig.suptitle(f"one scale for all filters: mid grey = 0, each channel from -{limit:.3g} "
+                     f"to +{limit:.3g}", fontsize="small")
+    return axes
 
 
 # ------------------------------------------------------------------ feature maps

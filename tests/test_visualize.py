@@ -120,17 +120,18 @@ def test_filter_images_scale_each_filter_and_keep_signs():
     np.testing.assert_array_equal(np.sign(images), np.sign(np.moveaxis(kernel[:, :, 0], -1, 0)))
 
 
-def test_filter_images_of_colour_kernels_are_rgb_in_0_to_1():
-    kernel = np.random.default_rng(1).normal(size=(3, 3, 3, 4)).astype(np.float32)
+def test_filter_images_of_colour_kernels_share_one_signed_scale_centred_on_grey():
+    kernel = np.zeros((2, 2, 3, 3), np.float32)
+    kernel[..., 0] = 0.1  # a uniform, weak filter: must stay near grey, not be stretched
+    kernel[0, 0, 0, 1], kernel[1, 1, 2, 1] = 4.0, -4.0  # the strongest weights set the scale
+    kernel[0, 1, 1, 2] = -2.0
     images = visualize.filter_images(kernel)
-    assert images.shape == (4, 3, 3, 3)
-    np.testing.assert_allclose(images.min(axis=(1, 2, 3)), 0.0, atol=1e-7)
-    np.testing.assert_allclose(images.max(axis=(1, 2, 3)), 1.0, rtol=1e-6)
-    # A linear stretch: the original weights come back from low + image * span.
-    original = np.moveaxis(kernel, -1, 0)
-    low = original.min(axis=(1, 2, 3), keepdims=True)
-    span = original.max(axis=(1, 2, 3), keepdims=True) - low
-    np.testing.assert_allclose(low + images * span, original, rtol=1e-5, atol=1e-6)
+    assert images.shape == (3, 2, 2, 3) and visualize.filter_scale(kernel) == 4.0
+    # By hand: 0.5 + 0.5 * weight / 4.
+    np.testing.assert_allclose(images[0], np.full((2, 2, 3), 0.5125), rtol=1e-6)
+    assert images[1][0, 0, 0] == 1.0 and images[1][1, 1, 2] == 0.0 and images[1][0, 1, 1] == 0.5
+    assert images[2][0, 1, 1] == 0.25 and images[2][0, 0, 0] == 0.5
+    np.testing.assert_array_equal(visualize.filter_images(np.zeros((2, 2, 3, 2))), 0.5)
     with pytest.raises(ValueError, match=r"\(3, 3, 2, 4\)"):
         visualize.filter_images(np.zeros((3, 3, 2, 4)))
 
@@ -440,6 +441,15 @@ def test_plot_filters_draws_each_filter_on_one_signed_scale():
     artist = axes[3].get_images()[0]
     np.testing.assert_allclose(artist.get_array(), visualize.filter_images(kernel)[3])
     assert artist.get_clim() == (-1, 1)
+
+
+def test_plot_filters_states_the_shared_scale_of_colour_filters():
+    kernel = np.zeros((2, 2, 3, 4), np.float32)
+    kernel[0, 0, 0, 2] = -3.0
+    axes = visualize.plot_filters(kernel, ncols=4)
+    assert [ax.get_title() for ax in axes] == ["0", "1", "2", "3"]
+    np.testing.assert_allclose(axes[2].get_images()[0].get_array()[0, 0], [0.0, 0.5, 0.5])
+    assert "mid grey = 0" in axes[0].figure.get_suptitle() and "-3 to +3" in axes[0].figure.get_suptitle()
 
 
 def test_plot_layer_maps_draws_one_row_per_layer(small_mnist_model):
