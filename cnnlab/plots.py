@@ -835,3 +835,52 @@ def as_jpeg(fig=None, quality=JPEG_QUALITY, dpi=JPEG_DPI):
                 pil_kwargs={"quality": quality, "optimize": True})
     plt.close(fig)
     return Image(data=buffer.getvalue(), format="jpeg")
+
+
+# --------------------------------------------------------------------------- a ladder of measured steps
+
+def plot_ladder(names, accuracies, noise, ax=None, **kwargs):
+    """Plot the validation accuracy of each rung of a ladder, with a noise bar of +-noise on each.
+
+    One row per rung, top to bottom in ladder order; each accuracy is a dot
+    with its value written next to it (readable without colour), and a
+    horizontal error bar of ``noise`` either side: two rungs whose bars
+    overlap the other's dot differ by less than the noise.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The rungs' names, shape (R,).
+    accuracies : array_like
+        Their accuracies as fractions 0..1, shape (R,); drawn in percent.
+    noise : float
+        The noise floor, a fraction (e.g. the difference between two runs of one rung).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when None.
+    **kwargs
+        Passed to ``ax.errorbar``.
+
+    Returns
+    -------
+    matplotlib.container.ErrorbarContainer
+        The dots and their bars, in percent.
+    """
+    accuracies = np.asarray(accuracies, dtype=float)
+    if accuracies.ndim != 1 or len(accuracies) != len(names) or not len(names):
+        raise ValueError(f"plot_ladder needs one accuracy per name; got {len(names)} names "
+                         f"and accuracies of shape {accuracies.shape}")
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a fraction of 0 or more; got {noise!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1))
+    rows, percent = np.arange(len(names)), 100 * accuracies
+    options = {"fmt": "o", "color": "black", "capsize": 4, **kwargs}
+    drawn = ax.errorbar(percent, rows, xerr=100 * noise, **options)
+    for row, value in zip(rows, percent):
+        ax.annotate(f"{value:.2f}", (value, row), xytext=(0, 7), textcoords="offset points",
+                    ha="center", fontsize="small")
+    ax.set_yticks(rows, names)
+    ax.set_ylim(len(names) - 0.5, -0.7)  # first rung on top, room for its value
+    ax.set_xlabel("validation accuracy (%)")
+    ax.set_title(f"bars: ± {100 * noise:.2f} points, the noise floor", fontsize="medium")
+    return drawn

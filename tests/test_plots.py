@@ -511,3 +511,24 @@ def test_as_jpeg_is_much_smaller_than_a_png_of_a_photo_and_closes_the_figure():
     assert jpeg.format == "jpeg" and jpeg.data[:2] == b"\xff\xd8"  # the JPEG start-of-image marker
     assert len(jpeg.data) < len(png.getvalue()) / 2
     assert not plt.fignum_exists(fig.number)
+
+
+def test_plot_ladder_draws_each_rung_in_percent_with_noise_bars_and_written_values():
+    fig, ax = plt.subplots()
+    drawn = plots.plot_ladder(["plain", "+ batch norm", "recipe"], [0.98, 0.985, 0.995], 0.002, ax=ax)
+    dots, _, (bars,) = drawn.lines
+    np.testing.assert_allclose(dots.get_xdata(), [98.0, 98.5, 99.5])
+    np.testing.assert_allclose(dots.get_ydata(), [0, 1, 2])
+    for segment, centre in zip(bars.get_segments(), [98.0, 98.5, 99.5]):
+        np.testing.assert_allclose(segment[:, 0], [centre - 0.2, centre + 0.2])  # +-0.2 points
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["plain", "+ batch norm", "recipe"]
+    assert [text.get_text() for text in ax.texts] == ["98.00", "98.50", "99.50"]
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # the first rung on top
+    assert "± 0.20 points" in ax.get_title()
+
+
+def test_plot_ladder_rejects_mismatched_lengths_and_negative_noise():
+    with pytest.raises(ValueError, match="one accuracy per name; got 2 names"):
+        plots.plot_ladder(["a", "b"], [0.9], 0.01)
+    with pytest.raises(ValueError, match="noise must be"):
+        plots.plot_ladder(["a"], [0.9], -0.01)
