@@ -1430,6 +1430,13 @@ class _TrainingTooLong(Exception):
     """small_digit_model's training passed TRAINING_TIME_LIMIT."""
 
 
+def _float32_layer(layer):
+    """A fresh copy of ``layer`` computing in float32."""
+    config = layer.get_config()
+    config["dtype"] = "float32"
+    return layer.__class__.from_config(config)
+
+
 def _digit_accuracy(keras, model):
     """Train a fresh copy of model for one epoch on MNIST digits; return its held-out accuracy.
 
@@ -1445,7 +1452,9 @@ def _digit_accuracy(keras, model):
         return _SMALL_MODEL_ACCURACY[key]
     (images, labels), _ = data.load_mnist()
     keras.utils.set_random_seed(SMALL_INITIALISATION)
-    copy = keras.models.clone_model(model)  # new weights: the learner's own training does not count
+    # New weights (the learner's own training does not count), in float32 whatever precision the
+    # notebook set: the verdict must not depend on the machine's bfloat16 support.
+    copy = keras.models.clone_model(model, clone_function=_float32_layer)
     copy.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
                  metrics=["accuracy"])
     deadline = time.monotonic() + TRAINING_TIME_LIMIT

@@ -201,3 +201,19 @@ def test_model_verdicts_are_recorded(tmp_path, monkeypatch):
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [(line["exercise"], line["verdict"]) for line in lines] == [
         ("block_output_model", "correct"), ("augmented_cnn", "not attempted"), ("first_block_shape", "hint")]
+
+
+def test_small_model_copy_trains_in_float32_whatever_the_notebook_policy():
+    """Notebook 04 sets mixed_bfloat16 before its exercises: the check's copy must not inherit it."""
+    from cnnlab.runtime import keras
+
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        layer = keras.layers.Conv2D(4, 3)
+        assert layer.dtype_policy.name == "mixed_bfloat16"
+        copy = check._float32_layer(layer)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    assert copy.dtype_policy.name == "float32" and copy is not layer
+    assert copy.get_config()["filters"] == 4
