@@ -410,3 +410,16 @@ def test_save_results_merges_sections_and_leaves_no_partial_file(tmp_path):
     run.save_results({"cifar10": {"accuracy": 0.9}, "mnist": {"accuracy": 0.995}}, path)
     assert json.loads(path.read_text()) == {"mnist": {"accuracy": 0.995}, "cifar10": {"accuracy": 0.9}}
     assert [item.name for item in tmp_path.iterdir()] == ["benchmark.json"]
+
+
+def test_one_cpu_time_extends_the_short_entry_only():
+    from benchmarks import one_cpu
+
+    stored = {"cifar10": {"accuracy": 0.88, "short": {"epochs": 3, "accuracy": 0.83}}, "mnist": {"x": 1}}
+    updated = one_cpu.with_one_cpu_time(stored, "cifar10", 301.26, 0.82834)
+    assert updated["cifar10"]["short"] == {"epochs": 3, "accuracy": 0.83, "train_seconds_one_cpu": 301.3,
+                                           "accuracy_one_cpu": 0.8283}
+    assert updated["cifar10"]["accuracy"] == 0.88 and updated["mnist"] == {"x": 1}
+    assert "train_seconds_one_cpu" not in stored["cifar10"]["short"]  # the input is left as it was
+    with pytest.raises(KeyError, match="no 'mnist' section with a 'short' entry"):
+        one_cpu.with_one_cpu_time(stored, "mnist", 1.0, 0.9)
