@@ -65,3 +65,26 @@ def test_benchmark_results_hold_every_section(tmp_path, monkeypatch):
     monkeypatch.setattr(recipes, "BENCHMARK_RESULTS", tmp_path / "benchmark.json")
     with pytest.raises(FileNotFoundError, match="benchmark.json is missing: run python -m benchmarks.run"):
         recipes.benchmark_results()
+
+
+def test_stored_benchmark_follows_the_json_contract():
+    """The stored results that notebook 05 prints carry every key of the issue-24 contract."""
+    results = recipes.benchmark_results()
+    for name in ("mnist", "cifar10"):
+        section = results[name]
+        assert len(section["accuracies"]) >= 2, f"{name}: one accuracy per seed, at least two seeds"
+        assert section["accuracy"] == min(section["accuracies"])
+        assert set(section["short"]) >= {"epochs", "accuracy", "train_seconds", "budget_ratio"}
+        assert section["short"]["epochs"] == recipes.get(name, "short").epochs
+        for classic in section["classics"].values():
+            assert {"best_accuracy", "best_epoch", "seconds_to_best", "ratio",
+                    "seconds_to_best_recipe_precision"} <= set(classic)
+    ablation = results["ablation"]
+    assert ablation["epochs"] == recipes.CIFAR10.epochs  # the full budget, not a short one
+    rows = ablation["rows"]
+    assert rows[0]["technique_removed"] == "none" and len(rows[0]["test_accuracies"]) >= 2
+    assert {"whitening", "augmentation", "label smoothing", "test-time views"} <= {
+        row["technique_removed"] for row in rows}
+    for row in rows:
+        mean = sum(row["test_accuracies"]) / len(row["test_accuracies"])
+        assert abs(row["test_accuracy"] - mean) < 1e-4 and row["train_seconds"] > 0
