@@ -368,7 +368,8 @@ def test_full_run_refuses_quick_mode(monkeypatch, capsys):
     assert run.parse_arguments(["--data-dir", ".", "--smoke"]).smoke
 
 
-def test_seeds_default_to_two_and_are_checked(capsys):
+def test_seeds_default_to_two_and_are_checked(monkeypatch, capsys):
+    monkeypatch.setattr(config, "quick", False)  # make test runs in quick mode, which a full run refuses
     assert run.parse_arguments(["--data-dir", "."]).seeds == [0, 1]
     assert run.parse_arguments(["--data-dir", ".", "--seeds", "3"]).seeds == [3]
     for bad, message in ((["-1"], "non-negative"), (["0", "0"], "repeats a seed")):
